@@ -1,0 +1,75 @@
+"""course_utils: the plumbing behind the generative modeling notebooks.
+
+Importing the package is cheap (no TensorFlow); :func:`setup` is the one call every
+notebook makes in its Setup cell.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import random
+
+from course_utils.config import DEFAULT_SEED, Profile, get_profile
+
+__all__ = ["setup", "get_profile", "Profile", "__version__"]
+__version__ = "0.1.0"
+
+_THREADS_SET = False
+
+
+def _configure_threads(n_threads: int | None) -> int:
+    """Set TF's CPU thread pools once; later calls keep the first setting."""
+    global _THREADS_SET
+    import tensorflow as tf
+
+    n = n_threads or int(os.environ.get("COURSE_THREADS", 0)) or (os.cpu_count() or 1)
+    if not _THREADS_SET:
+        try:
+            tf.config.threading.set_intra_op_parallelism_threads(n)
+            tf.config.threading.set_inter_op_parallelism_threads(min(2, n))
+        except RuntimeError:
+            # TF already ran an op in this process; its pools can no longer change.
+            pass
+        _THREADS_SET = True
+    return tf.config.threading.get_intra_op_parallelism_threads() or n
+
+
+def setup(seed: int = DEFAULT_SEED, n_threads: int | None = None, quiet: bool = False) -> Profile:
+    """Prepare a notebook: seeds, determinism, threads, quiet logs, plot style (``00_start_here``).
+
+    Seeds Python, NumPy and Keras with ``seed``, turns on TensorFlow op determinism,
+    sets the CPU thread pools (before the first TF op where possible), silences TF's C++
+    logs, applies the course's matplotlib style and prints one line describing the run.
+    Safe to call again (for example to re-seed before a second experiment).
+    Returns the active :class:`~course_utils.config.Profile`.
+    """
+    if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
+        raise ValueError(f"seed must be a non-negative int, got {seed!r}")
+    profile = get_profile()
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+    os.environ["PYTHONHASHSEED"] = str(seed)
+
+    import numpy as np
+    import tensorflow as tf
+
+    threads = _configure_threads(n_threads)
+    import keras
+
+    tf.get_logger().setLevel("ERROR")
+    random.seed(seed)
+    np.random.seed(seed)  # noqa: NPY002 - students still call the legacy global API
+    keras.utils.set_random_seed(seed)
+    tf.config.experimental.enable_op_determinism()
+
+    from course_utils.plotting import use_house_style
+
+    use_house_style()
+    if not quiet:
+        print(
+            f"course_utils {__version__} | profile={profile.name} | seed={seed} | "
+            f"Python {platform.python_version()} | TensorFlow {tf.__version__} | "
+            f"Keras {keras.__version__} | {threads} CPU threads"
+        )
+    return profile

@@ -1,0 +1,338 @@
+"""Data sets: Fashion-MNIST (offline-first, sha256-verified) and generated toy data.
+
+Introduced in ``00_start_here``. Fashion-MNIST files are looked for, in order, in
+``$COURSE_DATA_DIR``, the Keras cache (``$KERAS_HOME/datasets/fashion-mnist``, default
+``~/.keras``), Debian's ``dataset-fashion-mnist`` package (``/usr/share/datasets/fashion-mnist``)
+and the repository's ``data/fashion-mnist``. Only when a file is in none of them is it
+downloaded (with a timeout) into ``$COURSE_DATA_DIR`` or the Keras cache. Every file is checked
+against the sha256 in ``data/registry.json`` before it is used.
+"""
+
+from __future__ import annotations
+
+import functools
+import gzip
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+import urllib.error
+import urllib.request
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from course_utils.config import DATA_DIR, get_profile
+
+CLASS_NAMES = (
+    "T-shirt/top",
+    "Trouser",
+    "Pullover",
+    "Dress",
+    "Coat",
+    "Sandal",
+    "Shirt",
+    "Sneaker",
+    "Bag",
+    "Ankle boot",
+)
+DEBIAN_DIR = Path("/usr/share/datasets/fashion-mnist")
+DOWNLOAD_TIMEOUT_S = 30.0
+HOW_TO_GET = (
+    "How to get it: on Debian/Ubuntu run `sudo apt-get install dataset-fashion-mnist`; "
+    "or run `make data` with network access; or copy the four *-ubyte.gz files of "
+    "Fashion-MNIST into a folder and set COURSE_DATA_DIR to it."
+)
+
+
+class DataError(RuntimeError):
+    """A data file is missing or does not match its registered checksum."""
+
+
+class DataNotFoundError(DataError, FileNotFoundError):
+    """No copy of a data file was found and it could not be downloaded."""
+
+
+class DataChecksumError(DataError, ValueError):
+    """A data file exists but its contents do not match the registry."""
+
+
+def registry() -> dict:
+    """The external-file registry kept in ``data/registry.json``."""
+    with open(DATA_DIR / "registry.json", encoding="utf-8") as fh:
+        return json.load(fh)
+
+
+def keras_cache_dir() -> Path:
+    """Where Keras keeps Fashion-MNIST (``$KERAS_HOME`` or ``~/.keras``)."""
+    home = os.environ.get("KERAS_HOME") or os.path.join(os.path.expanduser("~"), ".keras")
+    return Path(home) / "datasets" / "fashion-mnist"
+
+
+def search_dirs() -> list[Path]:
+    """Folders searched for Fashion-MNIST files, in order."""
+    dirs = []
+    if os.environ.get("COURSE_DATA_DIR"):
+        dirs.append(Path(os.environ["COURSE_DATA_DIR"]).expanduser())
+    dirs += [keras_cache_dir(), DEBIAN_DIR, DATA_DIR / "fashion-mnist"]
+    return dirs
+
+
+def _content_sha256(path: Path) -> str:
+    """sha256 of a file's decompressed contents (gzip) or raw bytes."""
+    digest = hashlib.sha256()
+    opener = gzip.open if path.suffix == ".gz" else open
+    try:
+        with opener(path, "rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(chunk)
+    except (OSError, EOFError, zlib.error) as exc:
+        raise DataChecksumError(
+            f"{path} is corrupt: it cannot be read as gzip ({exc}). Delete it and get a fresh "
+            f"copy. {HOW_TO_GET}"
+        ) from exc
+    return digest.hexdigest()
+
+
+def verify_file(path: Path, expected_sha256: str) -> Path:
+    """Raise :class:`DataChecksumError` unless ``path``'s contents hash to ``expected_sha256``."""
+    actual = _content_sha256(path)
+    if actual != expected_sha256:
+        raise DataChecksumError(
+            f"{path} is corrupt or not the expected file: sha256 of its contents is {actual}, "
+            f"expected {expected_sha256} (data/registry.json). Delete it and get a fresh copy. "
+            f"{HOW_TO_GET}"
+        )
+    return path
+
+
+def _download(url: str, dest: Path, timeout: float) -> Path:
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=dest.name, suffix=".part")
+    try:
+        with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url, timeout=timeout) as resp:
+            shutil.copyfileobj(resp, out)
+        os.replace(tmp, dest)  # atomic: a half-written file never carries the final name
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+    return dest
+
+
+def fetch_file(
+    name: str,
+    dataset: str = "fashion-mnist",
+    allow_download: bool | None = None,
+    timeout: float = DOWNLOAD_TIMEOUT_S,
+) -> Path:
+    """Return a verified local path of a registered file, downloading only as a last resort.
+
+    ``allow_download=None`` means "unless ``COURSE_OFFLINE=1``". Raises
+    :class:`DataNotFoundError` (listing where it looked) or :class:`DataChecksumError`.
+    """
+    entry = registry()[dataset]
+    if name not in entry["files"]:
+        raise KeyError(f"{name!r} is not a registered file of {dataset}: {sorted(entry['files'])}")
+    expected = entry["files"][name]["sha256"]
+    looked = []
+    for folder in search_dirs():
+        path = folder / name
+        looked.append(str(path))
+        if path.is_file():
+            return verify_file(path, expected)
+    if allow_download is None:
+        allow_download = os.environ.get("COURSE_OFFLINE", "0") in ("", "0", "false", "no")
+    reason = "downloads are switched off (COURSE_OFFLINE=1)"
+    if allow_download:
+        target_dir = search_dirs()[0] if os.environ.get("COURSE_DATA_DIR") else keras_cache_dir()
+        url = entry["base_url"] + name
+        try:
+            return verify_file(_download(url, target_dir / name, timeout), expected)
+        except (urllib.error.URLError, TimeoutError, OSError) as exc:
+            reason = f"the download from {url} failed ({exc})"
+    raise DataNotFoundError(
+        f"Fashion-MNIST file {name} was not found. Looked in:\n  - "
+        + "\n  - ".join(looked)
+        + f"\nand {reason}.\n{HOW_TO_GET}"
+    )
+
+
+def _read_idx(path: Path) -> np.ndarray:
+    with gzip.open(path, "rb") as fh:
+        raw = fh.read()
+    ndim = raw[3]
+    shape = tuple(int.from_bytes(raw[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim))
+    return np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * ndim).reshape(shape)
+
+
+@dataclass(frozen=True)
+class FashionMNIST:
+    """The four Fashion-MNIST arrays: images uint8 (n, 28, 28) in [0, 255], labels uint8 0-9."""
+
+    x_train: np.ndarray
+    y_train: np.ndarray
+    x_test: np.ndarray
+    y_test: np.ndarray
+    class_names: tuple = CLASS_NAMES
+
+
+@functools.lru_cache(maxsize=1)
+def _load_cached() -> FashionMNIST:
+    arrays = [
+        _read_idx(fetch_file(f"{prefix}-{kind}-idx{d}-ubyte.gz"))
+        for prefix in ("train", "t10k")
+        for kind, d in (("images", 3), ("labels", 1))
+    ]
+    for arr in arrays:
+        arr.setflags(write=False)
+    return FashionMNIST(*arrays)
+
+
+def load_fashion_mnist() -> FashionMNIST:
+    """Load all of Fashion-MNIST (60k train, 10k test), verified (``00_start_here``).
+
+    Arrays are read-only and cached for the session; copy before changing them.
+    """
+    return _load_cached()
+
+
+def to_unit(x) -> np.ndarray:
+    """uint8 images in [0, 255] -> float32 in [0, 1] (``00_start_here``)."""
+    x = np.asarray(x)
+    if x.dtype != np.uint8:
+        raise TypeError(f"to_unit expects uint8 images in [0, 255], got dtype {x.dtype}")
+    return x.astype("float32") / 255.0
+
+
+def to_symmetric(x) -> np.ndarray:
+    """uint8 images in [0, 255] -> float32 in [-1, 1], the range of a tanh generator
+    (``06_generative_adversarial_networks``)."""
+    return to_unit(x) * 2.0 - 1.0
+
+
+def from_symmetric(x) -> np.ndarray:
+    """float images in [-1, 1] -> float32 in [0, 1] for display."""
+    return np.clip((np.asarray(x, dtype="float32") + 1.0) / 2.0, 0.0, 1.0)
+
+
+def stratified_subset(x, y, n: int | None, seed: int = 0):
+    """Pick ``n`` examples with (as nearly as possible) equal counts per class.
+
+    ``n=None`` or ``n >= len(x)`` returns everything (shuffled). Deterministic in ``seed``.
+    """
+    x = np.asarray(x)
+    y = np.asarray(y)
+    if len(x) != len(y):
+        raise ValueError(f"x has {len(x)} examples but y has {len(y)} labels")
+    rng = np.random.default_rng(seed)
+    if n is None or n >= len(x):
+        idx = rng.permutation(len(x))
+        return x[idx], y[idx]
+    if n <= 0:
+        raise ValueError(f"n must be positive, got {n}")
+    classes = np.unique(y)
+    per_class = np.full(len(classes), n // len(classes))
+    per_class[: n % len(classes)] += 1
+    picks = []
+    for c, k in zip(classes, per_class, strict=True):
+        members = np.flatnonzero(y == c)
+        picks.append(rng.choice(members, size=min(k, len(members)), replace=False))
+    idx = rng.permutation(np.concatenate(picks))
+    return x[idx], y[idx]
+
+
+def course_data(scale: str = "unit", seed: int = 0, profile=None):
+    """Train/test Fashion-MNIST sized by the run profile (``00_start_here``).
+
+    ``scale``: ``"unit"`` ([0, 1] float32), ``"symmetric"`` ([-1, 1]) or ``"uint8"``.
+    Returns ``(x_train, y_train, x_test, y_test)``; subsets are stratified and deterministic.
+    """
+    profile = profile or get_profile()
+    ds = load_fashion_mnist()
+    x_tr, y_tr = stratified_subset(ds.x_train, ds.y_train, profile.train_size, seed)
+    x_te, y_te = stratified_subset(ds.x_test, ds.y_test, profile.test_size, seed + 1)
+    converters = {"unit": to_unit, "symmetric": to_symmetric, "uint8": np.asarray}
+    if scale not in converters:
+        raise ValueError(f"scale must be one of {sorted(converters)}, got {scale!r}")
+    conv = converters[scale]
+    return conv(x_tr), y_tr, conv(x_te), y_te
+
+
+def make_dataset(
+    x, y=None, batch_size: int = 256, shuffle: bool = True, seed: int = 0, add_channel: bool = False
+):
+    """A batched ``tf.data.Dataset`` over ``x`` (and ``y``), shuffled deterministically."""
+    import tensorflow as tf
+
+    x = np.asarray(x, dtype="float32")
+    if add_channel and x.ndim == 3:
+        x = x[..., None]
+    if y is not None and len(y) != len(x):
+        raise ValueError(f"x has {len(x)} examples but y has {len(y)}")
+    ds = tf.data.Dataset.from_tensor_slices(x if y is None else (x, np.asarray(y)))
+    if shuffle:
+        ds = ds.shuffle(min(len(x), 10_000), seed=seed, reshuffle_each_iteration=True)
+    return ds.batch(batch_size).prefetch(tf.data.AUTOTUNE)
+
+
+# ---------------------------------------------------------------- toy distributions
+# Generated by code on purpose: these lessons are about the distributions themselves.
+
+
+def ring_of_gaussians(
+    n: int, n_modes: int = 8, radius: float = 2.0, std: float = 0.05, seed: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
+    """``n`` 2-D points from ``n_modes`` Gaussians evenly spaced on a circle
+    (``06_generative_adversarial_networks``). Returns ``(points, mode_index)``."""
+    if n <= 0 or n_modes <= 0:
+        raise ValueError("n and n_modes must be positive")
+    rng = np.random.default_rng(seed)
+    modes = rng.integers(0, n_modes, size=n)
+    angles = 2 * np.pi * modes / n_modes
+    centres = radius * np.stack([np.cos(angles), np.sin(angles)], axis=1)
+    return (centres + std * rng.standard_normal((n, 2))).astype("float32"), modes
+
+
+def ring_centres(n_modes: int = 8, radius: float = 2.0) -> np.ndarray:
+    """The ``n_modes`` centres used by :func:`ring_of_gaussians`."""
+    angles = 2 * np.pi * np.arange(n_modes) / n_modes
+    return radius * np.stack([np.cos(angles), np.sin(angles)], axis=1)
+
+
+def gaussian_mixture_1d(
+    n: int, means=(-2.0, 1.5), stds=(0.6, 0.9), weights=(0.4, 0.6), seed: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
+    """``n`` samples of a 1-D Gaussian mixture and their component (``02_generative_modeling``)."""
+    means, stds, weights = (np.asarray(v, dtype=float) for v in (means, stds, weights))
+    if not (len(means) == len(stds) == len(weights)):
+        raise ValueError("means, stds and weights must have the same length")
+    if np.any(stds <= 0) or np.any(weights < 0) or not np.isclose(weights.sum(), 1.0):
+        raise ValueError("stds must be positive and weights non-negative, summing to 1")
+    rng = np.random.default_rng(seed)
+    comp = rng.choice(len(means), size=n, p=weights)
+    return means[comp] + stds[comp] * rng.standard_normal(n), comp
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m course_utils.data``: find (or fetch) and verify every Fashion-MNIST file."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("--quiet", action="store_true", help="print nothing on success")
+    args = parser.parse_args(argv)
+    try:
+        paths = [fetch_file(name) for name in registry()["fashion-mnist"]["files"]]
+    except DataError as exc:
+        print(f"error: {exc}")
+        return 1
+    if not args.quiet:
+        for p in paths:
+            print(f"verified {p}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

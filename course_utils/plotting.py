@@ -1,0 +1,199 @@
+"""Figures in one house style: image grids, latent scatters, loss curves.
+
+Every function returns a ``matplotlib.figure.Figure`` and never writes to disk.
+The style is applied by :func:`course_utils.setup` (``00_start_here``).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+
+import numpy as np
+
+_BASE_STYLE = {
+    "figure.dpi": 100,
+    "figure.facecolor": "white",
+    "axes.titlesize": 13,
+    "axes.titleweight": "bold",
+    "axes.labelsize": 12,
+    "axes.grid": True,
+    "grid.alpha": 0.3,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "legend.frameon": False,
+    "font.size": 11,
+    "image.cmap": "gray",
+    "image.interpolation": "nearest",
+    "lines.linewidth": 2.0,
+}
+
+_PROJECTOR_STYLE = {
+    "figure.dpi": 110,
+    "font.size": 15,
+    "axes.titlesize": 17,
+    "axes.labelsize": 15,
+    "xtick.labelsize": 13,
+    "ytick.labelsize": 13,
+    "legend.fontsize": 13,
+    "lines.linewidth": 3.0,
+}
+
+
+def use_house_style(projector: bool | None = None) -> None:
+    """Apply the course's matplotlib style (``00_start_here``).
+
+    ``projector=True`` (or ``COURSE_PROJECTOR=1``) uses larger fonts and thicker lines
+    that read well from the back of a lecture hall.
+    """
+    import matplotlib as mpl
+
+    if projector is None:
+        projector = os.environ.get("COURSE_PROJECTOR", "0") not in ("", "0", "false", "no")
+    mpl.rcParams.update(_BASE_STYLE)
+    if projector:
+        mpl.rcParams.update(_PROJECTOR_STYLE)
+
+
+def _as_images(images) -> np.ndarray:
+    arr = np.asarray(images)
+    if arr.ndim == 4 and arr.shape[-1] == 1:
+        arr = arr[..., 0]
+    if arr.ndim == 2 and arr.shape[1] == 784:
+        arr = arr.reshape(-1, 28, 28)
+    if arr.ndim != 3:
+        raise ValueError(
+            f"expected a batch of 2-D images shaped (n, height, width) or (n, h, w, 1), "
+            f"got shape {arr.shape}"
+        )
+    return arr
+
+
+def image_grid(
+    images,
+    titles: Sequence[str] | None = None,
+    ncols: int = 8,
+    title: str = "",
+    cell_size: float = 1.3,
+    vmin: float | None = 0.0,
+    vmax: float | None = None,
+):
+    """Show a batch of grey images in a grid (``00_start_here``)."""
+    import matplotlib.pyplot as plt
+
+    arr = _as_images(images)
+    n = len(arr)
+    if n == 0:
+        raise ValueError("image_grid needs at least one image")
+    ncols = max(1, min(ncols, n))
+    nrows = int(np.ceil(n / ncols))
+    if vmax is None:
+        vmax = 255.0 if arr.max() > 1.5 else 1.0
+        if arr.min() < -0.01:
+            vmin = -1.0
+    fig, axes = plt.subplots(
+        nrows, ncols, figsize=(cell_size * ncols, cell_size * nrows + 0.5), squeeze=False
+    )
+    for i, ax in enumerate(axes.flat):
+        ax.axis("off")
+        if i < n:
+            ax.imshow(arr[i], cmap="gray", vmin=vmin, vmax=vmax)
+            if titles is not None:
+                ax.set_title(str(titles[i]), fontsize=9, fontweight="normal")
+    if title:
+        fig.suptitle(title, fontweight="bold")
+    fig.tight_layout()
+    return fig
+
+
+def image_rows(rows: dict, title: str = "", cell_size: float = 1.2):
+    """Show several aligned rows of images, one row per label (for example originals vs.
+    reconstructions, ``04_autoencoders``)."""
+    import matplotlib.pyplot as plt
+
+    if not rows:
+        raise ValueError("image_rows needs at least one row")
+    arrays = {k: _as_images(v) for k, v in rows.items()}
+    ncols = max(len(a) for a in arrays.values())
+    fig, axes = plt.subplots(
+        len(arrays),
+        ncols,
+        figsize=(cell_size * ncols + 1.2, cell_size * len(arrays) + 0.4),
+        squeeze=False,
+    )
+    for r, (label, arr) in enumerate(arrays.items()):
+        vmin, vmax = (-1.0, 1.0) if arr.min() < -0.01 else (0.0, 1.0 if arr.max() <= 1.5 else 255)
+        for c in range(ncols):
+            ax = axes[r, c]
+            ax.set_xticks([])
+            ax.set_yticks([])
+            ax.grid(False)
+            for s in ax.spines.values():
+                s.set_visible(False)
+            if c < len(arr):
+                ax.imshow(arr[c], cmap="gray", vmin=vmin, vmax=vmax)
+        axes[r, 0].set_ylabel(str(label), rotation=0, ha="right", va="center", fontsize=10)
+    if title:
+        fig.suptitle(title, fontweight="bold")
+    fig.tight_layout()
+    return fig
+
+
+def loss_curves(history: dict, title: str = "Training curves", ylabel: str = "loss", logy=False):
+    """Plot every series of a Keras ``History.history`` dict against the epoch
+    (``04_autoencoders``)."""
+    import matplotlib.pyplot as plt
+
+    if not history:
+        raise ValueError("loss_curves needs a non-empty history dict")
+    fig, ax = plt.subplots(figsize=(6.5, 4))
+    for name, values in history.items():
+        values = np.asarray(values, dtype=float)
+        ax.plot(
+            np.arange(1, len(values) + 1),
+            values,
+            marker="o" if len(values) < 30 else None,
+            label=name,
+        )
+    ax.set_xlabel("epoch")
+    ax.set_ylabel(ylabel)
+    if logy:
+        ax.set_yscale("log")
+    ax.set_title(title)
+    ax.legend()
+    fig.tight_layout()
+    return fig
+
+
+def latent_scatter(
+    codes,
+    labels,
+    class_names: Sequence[str] | None = None,
+    title: str = "Latent codes",
+    xlabel: str = "z[0]",
+    ylabel: str = "z[1]",
+    ax=None,
+):
+    """Scatter 2-D codes coloured by class (``04_autoencoders``, ``05_variational_autoencoders``)."""
+    import matplotlib.pyplot as plt
+
+    codes = np.asarray(codes)
+    labels = np.asarray(labels)
+    if codes.ndim != 2 or codes.shape[1] < 2:
+        raise ValueError(f"expected codes shaped (n, 2), got {codes.shape}")
+    if len(codes) != len(labels):
+        raise ValueError(f"codes ({len(codes)}) and labels ({len(labels)}) differ in length")
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(6.5, 5.5))
+    else:
+        fig = ax.figure
+    sc = ax.scatter(
+        codes[:, 0], codes[:, 1], c=labels, cmap="tab10", s=6, alpha=0.7, vmin=-0.5, vmax=9.5
+    )
+    cbar = fig.colorbar(sc, ax=ax, ticks=range(10))
+    if class_names is not None:
+        cbar.ax.set_yticklabels(class_names)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    return fig
