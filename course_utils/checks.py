@@ -115,3 +115,16 @@ def check_scale_pixels(student_fn: Callable, verbose: bool = True) -> CheckResul
     return run_check("scale_pixels", student_fn, _ref_scale_pixels, cases,
                      hint="divide by 255.0 (a float), so that 255 becomes exactly 1.0 and "
                           "integer division never happens.", verbose=verbose)
+
+
+# ---------------------------------------------------------------- 01_supervised_vs_unsupervised
+
+# ---------------------------------------------------------------- 02_generative_modeling
+
+# ---------------------------------------------------------------- 03_latent_variable_models
+
+# ---------------------------------------------------------------- 04_autoencoders
+
+# ---------------------------------------------------------------- 05_variational_autoencoders
+
+# ---------------------------------------------------------------- 06_generative_adversarial_networks
