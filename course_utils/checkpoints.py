@@ -63,6 +63,21 @@ def write_json_atomic(data: dict, path: str | os.PathLike) -> Path:
     return path
 
 
+CUSTOM_OBJECT_MODULES = ("course_utils.models", "course_utils.vae", "course_utils.gan")
+
+
+def _register_custom_objects() -> None:
+    """Import the modules whose custom Keras classes checkpoints may contain."""
+    import importlib
+
+    for mod in CUSTOM_OBJECT_MODULES:
+        try:
+            importlib.import_module(mod)
+        except ModuleNotFoundError as exc:
+            if exc.name != mod:
+                raise
+
+
 def load_checkpoint(path: str | os.PathLike, name: str | None = None, compile: bool = False):
     """Load a ``.keras`` checkpoint with ``safe_mode=True``, with clear errors.
 
@@ -71,8 +86,7 @@ def load_checkpoint(path: str | os.PathLike, name: str | None = None, compile: b
     """
     import keras
 
-    import course_utils.models  # noqa: F401  (registers the course's custom layers)
-    import course_utils.training  # noqa: F401
+    _register_custom_objects()
 
     path = Path(path)
     name = name or path.stem
@@ -100,6 +114,13 @@ def read_manifest() -> dict:
 def load_pretrained(name: str, compile: bool = False):
     """Load the committed pretrained model ``name`` (``live`` profile)."""
     return load_checkpoint(checkpoint_path(name), name=name, compile=compile)
+
+
+def update_manifest(name: str, entry: dict) -> Path:
+    """Record (or replace) the manifest entry of checkpoint ``name``, atomically."""
+    manifest = read_manifest()
+    manifest[name] = entry
+    return write_json_atomic(manifest, MANIFEST)
 
 
 _SESSION_CACHE: dict[str, object] = {}
