@@ -6,13 +6,15 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PYTEST_WORKERS ?= 2
 
-.PHONY: lab test env data lint format strip unit notebooks clean-env help
+.PHONY: lab test env data lint strip student site bench pretrain unit notebooks clean-env help
 
 help:
 	@echo "make lab    - set up, then start JupyterLab on notebooks/"
 	@echo "make test   - set up, then run lint, unit tests and all notebooks (ci profile)"
 	@echo "make data   - find (or fetch) and verify Fashion-MNIST"
-	@echo "make strip  - strip notebook outputs (the committed form)"
+	@echo "make strip  - put notebooks in their committed form (no outputs, slide metadata)"
+	@echo "             and regenerate the student versions in student/"
+	@echo "make student - regenerate the student versions only"
 
 env: $(STAMP)
 
@@ -46,10 +48,15 @@ notebooks: env data
 
 test: env data lint
 	COURSE_PROFILE=ci $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadscope \
-	  --nbval-lax --nbval-current-env tests notebooks
+	  --nbval-lax --nbval-current-env tests notebooks student
 
 strip: env
 	$(BIN)/python tools/strip_outputs.py notebooks/*.ipynb
+	$(BIN)/python tools/slides.py notebooks/*.ipynb
+	$(BIN)/python tools/make_student.py
+
+student: env
+	$(BIN)/python tools/make_student.py
 
 clean-env:
 	rm -rf $(VENV)
