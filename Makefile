@@ -15,6 +15,7 @@ help:
 	@echo "make strip  - put notebooks in their committed form (no outputs, slide metadata)"
 	@echo "             and regenerate the student versions in student/"
 	@echo "make student - regenerate the student versions only"
+	@echo "make site   - build the static HTML edition into site/ (COURSE_PROFILE=class for lecture quality)"
 
 env: $(STAMP)
 
@@ -57,6 +58,9 @@ strip: env
 
 student: env
 	$(BIN)/python tools/make_student.py
+
+site: env data
+	$(BIN)/python tools/build_site.py --profile $${COURSE_PROFILE:-live} --out site
 
 clean-env:
 	rm -rf $(VENV)

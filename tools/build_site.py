@@ -1,0 +1,142 @@
+"""Build the static HTML edition of the course (no Python needed to read it).
+
+Executes every notebook in a run profile (default ``live``: pretrained checkpoints, seconds
+per notebook; ``class`` gives the lecture-quality figures; ``ci`` is what the test uses),
+exports each to HTML with its outputs and figures embedded, rewrites links between notebooks
+to the HTML pages, and writes an index page with the course map.
+
+Usage: python tools/build_site.py [--profile live] [--out site] [--jobs 2] [notebooks ...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import html
+import json
+import os
+import re
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOK_DIR = ROOT / "notebooks"
+LINK = re.compile(r'href="([0-9][0-9]_[A-Za-z0-9_]+)\.ipynb(#[^"]*)?"')
+
+
+class NotebookError(RuntimeError):
+    """A notebook raised while the site was being built."""
+
+
+def execute(path: Path, profile: str, timeout: int):
+    """Run a notebook top to bottom in ``profile``; raise NotebookError on the first error."""
+    import nbformat
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError
+
+    nb = nbformat.read(path, as_version=4)
+    os.environ["COURSE_PROFILE"] = profile
+    client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
+                            resources={"metadata": {"path": str(path.parent)}})
+    try:
+        client.execute()
+    except CellExecutionError as exc:
+        raise NotebookError(f"{path.name} failed in the {profile!r} profile:\n{exc}") from exc
+    return nb
+
+
+def error_outputs(nb) -> list[str]:
+    """Error outputs left in an executed notebook (cells tagged raises-exception excepted)."""
+    found = []
+    for i, cell in enumerate(nb.cells):
+        if "raises-exception" in cell.get("metadata", {}).get("tags", []):
+            continue
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "error":
+                found.append(f"cell {i}: {out.get('ename')}: {out.get('evalue')}")
+    return found
+
+
+def to_html(nb, title: str) -> str:
+    from nbconvert import HTMLExporter
+
+    exporter = HTMLExporter(template_name="lab")
+    body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
+    body = LINK.sub(lambda m: f'href="{m.group(1)}.html{m.group(2) or ""}"', body)
+    nav = ('<nav style="padding:8px 16px;font-family:sans-serif;border-bottom:1px solid #ddd">'
+           '<a href="index.html">&larr; Course map</a></nav>')
+    return re.sub(r"(<body[^>]*>)", lambda m: m.group(1) + nav, body, count=1)
+
+
+def describe(nb_path: Path) -> tuple[str, str]:
+    """Title and one-line description from a notebook's first cell."""
+    nb = json.loads(nb_path.read_text(encoding="utf-8"))
+    paragraphs = [p.strip() for p in "".join(nb["cells"][0]["source"]).split("\n\n") if p.strip()]
+    title = paragraphs[0].splitlines()[0].lstrip("# ").strip()
+    italic = next((p for p in paragraphs[1:] if p.startswith(("*", "_"))), "")
+    return title, " ".join(italic.replace("\n", " ").split()).strip("*_ ")
+
+
+def index_page(pages: list[tuple[str, str, str]], profile: str) -> str:
+    rows = "\n".join(
+        f'<tr><td><a href="{html.escape(href)}">{html.escape(t)}</a></td>'
+        f"<td>{html.escape(d)}</td></tr>" for href, t, d in pages
+    )
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>Generative Modeling, hands-on</title>
+<style>body{{font-family:sans-serif;max-width:60em;margin:2em auto;line-height:1.5}}
+td{{padding:.4em .8em;border-bottom:1px solid #ddd;vertical-align:top}}</style></head>
+<body><h1>Generative Modeling, hands-on</h1>
+<p>The static edition of the course: every notebook with its outputs and figures, executed in
+the <code>{html.escape(profile)}</code> profile on {time.strftime("%Y-%m-%d")}. Widgets need a running
+kernel: open the notebooks in JupyterLab to play with them.</p>
+<h2>Course map</h2>
+<table>{rows}</table></body></html>
+"""
+
+
+def build(out: Path, profile: str = "live", jobs: int = 2, timeout: int = 900,
+          notebooks: list[Path] | None = None) -> list[Path]:
+    """Build the site into ``out``; returns the pages written (index first)."""
+    notebooks = notebooks or sorted(NOTEBOOK_DIR.glob("[0-9][0-9]_*.ipynb"))
+    out.mkdir(parents=True, exist_ok=True)
+
+    def one(path: Path) -> tuple[str, str, str]:
+        t0 = time.perf_counter()
+        nb = execute(path, profile, timeout)
+        errors = error_outputs(nb)
+        if errors:
+            raise NotebookError(f"{path.name}: error outputs: {errors}")
+        title, desc = describe(path)
+        (out / f"{path.stem}.html").write_text(to_html(nb, title), encoding="utf-8")
+        print(f"  {path.name}: {time.perf_counter() - t0:.1f} s", flush=True)
+        return f"{path.stem}.html", title, desc
+
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        pages = list(pool.map(one, notebooks))
+    (out / "index.html").write_text(index_page(pages, profile), encoding="utf-8")
+    return [out / "index.html", *(out / p[0] for p in pages)]
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--profile", default="live", choices=["ci", "class", "full", "live"])
+    parser.add_argument("--out", default=str(ROOT / "site"))
+    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--timeout", type=int, default=900, help="seconds per cell")
+    parser.add_argument("notebooks", nargs="*", type=Path)
+    args = parser.parse_args(argv)
+    print(f"building the static edition in {args.out} ({args.profile} profile)")
+    try:
+        pages = build(Path(args.out), args.profile, args.jobs, args.timeout,
+                      args.notebooks or None)
+    except NotebookError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(f"wrote {len(pages)} pages; open {pages[0]}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
