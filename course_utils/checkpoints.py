@@ -44,6 +44,7 @@ def save_model_atomic(model, path: str | os.PathLike) -> Path:
     os.close(fd)
     try:
         model.save(tmp)
+        os.chmod(tmp, 0o644)  # mkstemp makes 0600 files; checkpoints are shared read-only data
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
@@ -59,6 +60,7 @@ def write_json_atomic(data: dict, path: str | os.PathLike) -> Path:
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
         json.dump(data, fh, indent=2, sort_keys=True)
         fh.write("\n")
+    os.chmod(tmp, 0o644)
     os.replace(tmp, path)
     return path
 

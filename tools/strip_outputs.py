@@ -1,7 +1,8 @@
 """Strip notebook outputs to the committed form (README: "Notebook outputs").
 
 Outputs and execution counts are removed from every code cell except cells tagged
-``nbval-check-output``, whose stored output nbval compares. Widget state is dropped.
+``nbval-check-output``, whose stored output nbval compares (their execution count is
+normalised to 1). Widget state is dropped.
 Usage: python tools/strip_outputs.py notebooks/*.ipynb [--check]
 """
 
@@ -22,10 +23,12 @@ def strip(nb: dict) -> dict:
             continue
         tags = cell.get("metadata", {}).get("tags", [])
         if KEEP_TAG in tags:
+            # nbval refuses reference outputs of a cell that looks unrun, so a checked cell
+            # keeps a (normalised) execution count of 1.
             for out in cell.get("outputs", []):
                 if "execution_count" in out:
-                    out["execution_count"] = None
-            cell["execution_count"] = None
+                    out["execution_count"] = 1
+            cell["execution_count"] = 1 if cell.get("outputs") else None
             continue
         cell["outputs"] = []
         cell["execution_count"] = None
