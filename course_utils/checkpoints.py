@@ -74,10 +74,16 @@ def _register_custom_objects() -> None:
 
     for mod in CUSTOM_OBJECT_MODULES:
         try:
-            importlib.import_module(mod)
+            module = importlib.import_module(mod)
         except ModuleNotFoundError as exc:
             if exc.name != mod:
                 raise
+            continue
+        # Modules that define their Keras classes lazily (to keep imports light) expose
+        # register(), which defines and registers them.
+        register = getattr(module, "register", None)
+        if callable(register):
+            register()
 
 
 def load_checkpoint(path: str | os.PathLike, name: str | None = None, compile: bool = False):

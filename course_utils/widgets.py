@@ -726,9 +726,10 @@ def draw_toy_frame(axes, run, index: int, title: str | None = None) -> None:
     ax_d.legend(fontsize=8)
 
 
-def toy_frames_figure(run, indices, titles=None, suptitle: str = ""):
+def toy_frames_figure(run, indices, titles=None, suptitle: str = "", ncols: int = 3):
     """A pyplot figure with one plane per chosen snapshot of a toy run (``06``), each with
-    the generated points over D's heat map; ``titles`` (one per frame) override the defaults."""
+    the generated points over D's heat map, ``ncols`` per row; ``titles`` (one per frame)
+    override the default "step N"."""
     import matplotlib.pyplot as plt
     import numpy as np
 
@@ -741,8 +742,12 @@ def toy_frames_figure(run, indices, titles=None, suptitle: str = ""):
     r = run.record
     extras = getattr(run, "extras", {}) or {}
     extent = float(extras.get("extent", 3.0))
-    fig, axes = plt.subplots(1, len(indices), figsize=(3.3 * len(indices), 3.7), squeeze=False)
-    for k, (ax, i) in enumerate(zip(axes[0], indices, strict=True)):
+    ncols = max(1, min(int(ncols), len(indices)))
+    nrows = -(-len(indices) // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(3.7 * ncols, 4.0 * nrows), squeeze=False)
+    for ax in axes.flat[len(indices):]:
+        ax.axis("off")
+    for k, (ax, i) in enumerate(zip(axes.flat, indices, strict=False)):  # extra axes stay off
         ax.imshow(r["d_grid"][i], origin="lower", cmap="RdBu", vmin=0, vmax=1,
                   extent=(-extent, extent, -extent, extent), interpolation="bilinear")
         if "real" in extras:
@@ -754,7 +759,7 @@ def toy_frames_figure(run, indices, titles=None, suptitle: str = ""):
         ax.set_aspect("equal")
         ax.set_title(titles[k] if titles else f"step {int(r['step'][i])}", fontsize=10)
         ax.set_xlabel("x[0]")
-        ax.set_ylabel("x[1]" if k == 0 else "")
+        ax.set_ylabel("x[1]" if k % ncols == 0 else "")
     if suptitle:
         fig.suptitle(suptitle, fontweight="bold")
     fig.tight_layout()
