@@ -15,6 +15,8 @@ help:
 	@echo "make strip  - put notebooks in their committed form (no outputs, slide metadata)"
 	@echo "             and regenerate the student versions in student/"
 	@echo "make student - regenerate the student versions only"
+	@echo "make bench  - run the benchmark, write BENCHMARKS.md and bench/results.json"
+	@echo "make pretrain - retrain every pretrained checkpoint (full profile, slow)"
 	@echo "make site   - build the static HTML edition into site/ (COURSE_PROFILE=class for lecture quality)"
 
 env: $(STAMP)
@@ -58,6 +60,12 @@ strip: env
 
 student: env
 	$(BIN)/python tools/make_student.py
+
+bench: env data
+	$(BIN)/python bench/run.py
+
+pretrain: env data
+	$(BIN)/python -m course_utils.pretrain
 
 site: env data
 	$(BIN)/python tools/build_site.py --profile $${COURSE_PROFILE:-live} --out site

@@ -56,8 +56,11 @@ def _architecture(model) -> dict:
 
 
 def pretrain(names: list[str] | None = None, profile_name: str = "full",
-             seed: int = DEFAULT_SEED) -> dict:
-    """Train and save the named models (all when ``names`` is None); return manifest entries."""
+             seed: int = DEFAULT_SEED, save: bool = True) -> dict:
+    """Train and save the named models (all when ``names`` is None); return manifest entries.
+
+    ``save=False`` trains without touching the checkpoints or the manifest (used by
+    :func:`reproduce`)."""
     import keras
     import tensorflow as tf
 
@@ -75,6 +78,10 @@ def pretrain(names: list[str] | None = None, profile_name: str = "full",
         t0 = time.perf_counter()
         model, metrics = train_fn(profile)
         seconds = time.perf_counter() - t0
+        if not save:
+            entries[name] = {"metrics": {k: float(v) for k, v in metrics.items()},
+                             "train_seconds": round(seconds, 1)}
+            continue
         path = checkpoints.save_model_atomic(model, checkpoints.checkpoint_path(name))
         entry = {
             "file": f"data/checkpoints/{path.name}",
@@ -122,6 +129,24 @@ def verify(names: list[str] | None = None, rtol: float = RELATIVE_TOLERANCE) -> 
     return problems
 
 
+def reproduce(names: list[str], rtol: float = RELATIVE_TOLERANCE) -> list[str]:
+    """Retrain the named models exactly as the manifest says (profile, seed) without saving,
+    and compare the metrics reached with the recorded ones; return a list of problems."""
+    manifest = checkpoints.read_manifest()
+    problems = []
+    for name in names:
+        if name not in manifest:
+            problems.append(f"{name}: not in the manifest")
+            continue
+        rec = manifest[name]
+        got = pretrain([name], rec["profile"], rec["seed"], save=False)[name]["metrics"]
+        for key, recorded in rec["metrics"].items():
+            value = got.get(key)
+            if value is None or abs(value - recorded) > rtol * max(abs(recorded), 1e-6):
+                problems.append(f"{name}: retraining gave {key}={value}, manifest says {recorded}")
+    return problems
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Train the course's pretrained checkpoints.")
     parser.add_argument("--only", nargs="*", help="checkpoint names (default: all)")
@@ -129,11 +154,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
     parser.add_argument("--list", action="store_true", help="list the checkpoint names")
     parser.add_argument("--verify", action="store_true", help="re-measure saved checkpoints")
+    parser.add_argument("--reproduce", action="store_true",
+                        help="retrain --only models without saving; compare with the manifest")
     args = parser.parse_args(argv)
     if args.list:
         for name, (mod, _) in sorted(registry().items()):
             print(f"{name:24s} {mod}")
         return 0
+    if args.reproduce:
+        problems = reproduce(args.only or sorted(registry()))
+        print("\n".join(problems) if problems else "retraining reproduces the recorded metrics")
+        return 1 if problems else 0
     if args.verify:
         problems = verify(args.only)
         print("\n".join(problems) if problems else "all checkpoints reproduce their metrics")
