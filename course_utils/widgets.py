@@ -651,10 +651,20 @@ TOY_FAKE_COLOUR = "#ff7f0e"
 
 def _check_toy_run(run) -> None:
     record = getattr(run, "record", None)
-    needed = ("step", "fake", "d_grid", "d_loss", "g_loss", "d_real", "d_fake", "js")
+    needed = ("step", "fake", "d_grid", "d_loss", "g_loss", "d_real", "d_fake", "d_acc", "js")
     if not isinstance(record, dict) or any(k not in record for k in needed):
         raise TypeError("expected a recorded toy GAN run (gan.train_toy_gan(...)), "
                         f"got {type(run).__name__}")
+
+
+def toy_d_limits(run) -> tuple[float, float]:
+    """Colour limits for D's heat map, symmetric around 1/2 and wide enough for the largest
+    departure from 1/2 in the whole run (at least 0.05), so a cautious D still shows."""
+    import numpy as np
+
+    half = float(np.quantile(np.abs(np.asarray(run.record["d_grid"]) - 0.5), 0.995))
+    half = min(0.5, max(0.05, half))
+    return 0.5 - half, 0.5 + half
 
 
 def toy_frame_caption(run, index: int) -> str:
@@ -663,7 +673,9 @@ def toy_frame_caption(run, index: int) -> str:
     from course_utils import gan
 
     r = run.record
-    text = (f"step <b>{int(r['step'][index])}</b>: mean D(x) = <b>{r['d_real'][index]:.2f}</b>, "
+    text = (f"step <b>{int(r['step'][index])}</b>: D is right on "
+            f"<b>{100 * r['d_acc'][index]:.0f}%</b> of real and fake points, "
+            f"mean D(x) = <b>{r['d_real'][index]:.2f}</b>, "
             f"mean D(G(z)) = <b>{r['d_fake'][index]:.2f}</b>, "
             f"JS estimate = <b>{r['js'][index]:.3f}</b> nats")
     extras = getattr(run, "extras", {}) or {}
@@ -687,7 +699,8 @@ def draw_toy_frame(axes, run, index: int, title: str | None = None) -> None:
     extras = getattr(run, "extras", {}) or {}
     extent = float(extras.get("extent", 3.0))
     ax_plane, ax_loss, ax_d = axes
-    im = ax_plane.imshow(r["d_grid"][index], origin="lower", cmap="RdBu", vmin=0, vmax=1,
+    vmin, vmax = toy_d_limits(run)
+    im = ax_plane.imshow(r["d_grid"][index], origin="lower", cmap="RdBu", vmin=vmin, vmax=vmax,
                          extent=(-extent, extent, -extent, extent), interpolation="bilinear")
     if "real" in extras:
         real = np.asarray(extras["real"])[:600]
@@ -716,6 +729,7 @@ def draw_toy_frame(axes, run, index: int, title: str | None = None) -> None:
     ax_loss.legend(fontsize=8)
     ax_d.plot(steps[upto], r["d_real"][upto], label="mean D(x), real")
     ax_d.plot(steps[upto], r["d_fake"][upto], label="mean D(G(z)), generated")
+    ax_d.plot(steps[upto], r["d_acc"][upto], label="D's accuracy", color="tab:green")
     ax_d.plot(steps[upto], r["js"][upto], label="JS estimate (nats)", color="0.4")
     ax_d.axhline(0.5, color="0.6", lw=1, ls="--")
     ax_d.set_xlim(0, max(1, int(steps[-1])))
@@ -744,12 +758,14 @@ def toy_frames_figure(run, indices, titles=None, suptitle: str = "", ncols: int 
     extent = float(extras.get("extent", 3.0))
     ncols = max(1, min(int(ncols), len(indices)))
     nrows = -(-len(indices) // ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(3.7 * ncols, 4.0 * nrows), squeeze=False)
+    vmin, vmax = toy_d_limits(run)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(3.7 * ncols + 0.8, 4.0 * nrows),
+                             squeeze=False)
     for ax in axes.flat[len(indices):]:
         ax.axis("off")
     for k, (ax, i) in enumerate(zip(axes.flat, indices, strict=False)):  # extra axes stay off
-        ax.imshow(r["d_grid"][i], origin="lower", cmap="RdBu", vmin=0, vmax=1,
-                  extent=(-extent, extent, -extent, extent), interpolation="bilinear")
+        im = ax.imshow(r["d_grid"][i], origin="lower", cmap="RdBu", vmin=vmin, vmax=vmax,
+                       extent=(-extent, extent, -extent, extent), interpolation="bilinear")
         if "real" in extras:
             real = np.asarray(extras["real"])[:400]
             ax.scatter(real[:, 0], real[:, 1], s=2, c=TOY_REAL_COLOUR)
@@ -763,11 +779,14 @@ def toy_frames_figure(run, indices, titles=None, suptitle: str = "", ncols: int 
     if suptitle:
         fig.suptitle(suptitle, fontweight="bold")
     fig.tight_layout()
+    fig.colorbar(im, ax=axes, fraction=0.02, pad=0.02, label="D(x): red = fake, blue = real")
     return fig
 
 
 def _render_png(draw, figsize, width_px: int) -> bytes:
-    """Draw on an off-screen figure (never shown, never registered with pyplot); PNG bytes."""
+    """Draw on an off-screen figure (never shown, never registered with pyplot); PNG bytes.
+
+    Fixed margins instead of ``tight_layout`` and low PNG compression keep a frame fast."""
     import io
 
     from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -776,9 +795,9 @@ def _render_png(draw, figsize, width_px: int) -> bytes:
     fig = Figure(figsize=figsize, dpi=width_px / figsize[0])
     FigureCanvasAgg(fig)
     draw(fig)
-    fig.tight_layout()
+    fig.subplots_adjust(left=0.05, right=0.98, bottom=0.13, top=0.91, wspace=0.45)
     buf = io.BytesIO()
-    fig.savefig(buf, format="png")
+    fig.savefig(buf, format="png", pil_kwargs={"compress_level": 1})
     return buf.getvalue()
 
 
@@ -956,7 +975,7 @@ class ImageGANPlayer(_SnapshotPlayer):
 
     def _draw(self, fig, index: int) -> None:
         r = self.run.record
-        gs = fig.add_gridspec(1, 3, width_ratios=[1.1, 1, 1])
+        gs = fig.add_gridspec(1, 3, width_ratios=[1.1 if self.ncols <= 6 else 1.7, 1, 1])
         ax_img = fig.add_subplot(gs[0, 0])
         ax_img.imshow(_grid_image(r["images"][index], self.ncols), cmap="gray", vmin=0, vmax=1)
         ax_img.set_xticks([])
