@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import platform
 import random
+import sys
 
 from course_utils.config import DEFAULT_SEED, Profile, get_profile
 
@@ -16,6 +17,31 @@ __all__ = ["setup", "get_profile", "Profile", "__version__"]
 __version__ = "0.1.0"
 
 _THREADS_SET = False
+
+
+def _import_tensorflow_quietly():
+    """Import TensorFlow with the C++ start-up banner (absl/oneDNN lines written straight to
+    file descriptor 2, which TF_CPP_MIN_LOG_LEVEL does not silence) kept out of notebooks.
+    Python-level import errors still raise normally."""
+    if "tensorflow" in sys.modules:
+        return sys.modules["tensorflow"]
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (OSError, ValueError):  # no real stderr file descriptor: import normally
+        import tensorflow
+
+        return tensorflow
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        import keras  # noqa: F401  (its TensorFlow backend loads the same libraries)
+        import tensorflow
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+    return tensorflow
 
 
 def _configure_threads(n_threads: int | None) -> int:
@@ -52,8 +78,8 @@ def setup(seed: int = DEFAULT_SEED, n_threads: int | None = None, quiet: bool = 
     os.environ["PYTHONHASHSEED"] = str(seed)
 
     import numpy as np
-    import tensorflow as tf
 
+    tf = _import_tensorflow_quietly()
     threads = _configure_threads(n_threads)
     import keras
 
