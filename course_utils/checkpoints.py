@@ -65,20 +65,16 @@ def write_json_atomic(data: dict, path: str | os.PathLike) -> Path:
     return path
 
 
-CUSTOM_OBJECT_MODULES = ("course_utils.models", "course_utils.vae", "course_utils.gan")
+# The modules that own the course's trainable models (and any custom Keras classes).
+MODEL_MODULES = ("course_utils.models", "course_utils.vae", "course_utils.gan")
 
 
 def _register_custom_objects() -> None:
     """Import the modules whose custom Keras classes checkpoints may contain."""
     import importlib
 
-    for mod in CUSTOM_OBJECT_MODULES:
-        try:
-            module = importlib.import_module(mod)
-        except ModuleNotFoundError as exc:
-            if exc.name != mod:
-                raise
-            continue
+    for mod in MODEL_MODULES:
+        module = importlib.import_module(mod)
         # Modules that define their Keras classes lazily (to keep imports light) expose
         # register(), which defines and registers them.
         register = getattr(module, "register", None)

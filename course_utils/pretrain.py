@@ -22,7 +22,6 @@ from collections.abc import Callable
 
 from course_utils import checkpoints, config
 
-REGISTRY_MODULES = ("course_utils.models", "course_utils.vae", "course_utils.gan")
 DEFAULT_SEED = 42
 RELATIVE_TOLERANCE = 0.02  # recorded metrics must reproduce within 2 %
 
@@ -30,13 +29,8 @@ RELATIVE_TOLERANCE = 0.02  # recorded metrics must reproduce within 2 %
 def registry() -> dict[str, tuple[str, Callable]]:
     """All pretrainable models: name -> (module name, train function)."""
     found: dict[str, tuple[str, Callable]] = {}
-    for mod_name in REGISTRY_MODULES:
-        try:
-            mod = importlib.import_module(mod_name)
-        except ModuleNotFoundError as exc:
-            if exc.name != mod_name:
-                raise
-            continue
+    for mod_name in checkpoints.MODEL_MODULES:
+        mod = importlib.import_module(mod_name)
         for name, fn in getattr(mod, "PRETRAINED", {}).items():
             if name in found:
                 raise ValueError(f"checkpoint name {name!r} is registered twice")
