@@ -38,3 +38,10 @@ def test_nbconvert_exports_slides(path, tmp_path):
     assert result.returncode == 0, result.stderr[-2000:]
     html = (tmp_path / (path.stem + ".slides.html")).read_text(encoding="utf-8")
     assert "reveal" in html.lower() and "<section" in html
+
+
+def test_rise_extension_is_installed():
+    result = subprocess.run([sys.executable, "-m", "jupyter", "labextension", "list"],
+                            capture_output=True, text=True, timeout=120)
+    listing = result.stdout + result.stderr
+    assert "jupyterlab-rise" in listing and "enabled" in listing, listing[-1500:]
