@@ -37,7 +37,7 @@ data: env
 	       $(BIN)/python -m course_utils.data; }
 
 lab: env data
-	$(BIN)/jupyter lab --notebook-dir=notebooks
+	$(BIN)/jupyter lab --notebook-dir=notebooks $$([ "$$(id -u)" = 0 ] && echo --allow-root)
 
 lint: env
 	$(BIN)/ruff check .

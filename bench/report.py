@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 
 def _fmt(v, unit="", digits=1):
     return "n/a" if v is None else f"{v:.{digits}f}{unit}"
@@ -97,7 +99,8 @@ def render(r: dict, targets: dict) -> str:
                 out.append(f"| {row['model']} | {_fmt(row.get('seconds'), ' s', 0)} | "
                            f"{row.get('quality', 'n/a')} | {row.get('note', '')} |")
             out.append("")
-    notes = r.get("notes", [])
-    if notes:
-        out += ["", "## Notes on missed targets", ""] + [f"- {n}" for n in notes]
+    notes_file = Path(__file__).with_name("NOTES.md")
+    if notes_file.is_file():
+        out += ["", "## Notes on missed targets and limits", "",
+                notes_file.read_text(encoding="utf-8").strip()]
     return "\n".join(out) + "\n"
