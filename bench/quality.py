@@ -31,6 +31,25 @@ def _first_time(curve: list[tuple[float, float]], target: float, higher_is_bette
     return None
 
 
+def _result(description: str, target: float, anchor_curve, course_curve, course_name: str,
+            anchor_quality: str, course_quality: str, higher_is_better: bool) -> dict:
+    """One comparison's entry for the results file: times to the target, ratio, table rows."""
+    t_anchor = _first_time(anchor_curve, target, higher_is_better)
+    t_course = _first_time(course_curve, target, higher_is_better)
+    return {
+        "description": description,
+        "target": target,
+        "ratio": None if t_course is None or not t_anchor else t_course / t_anchor,
+        "rows": [
+            {"model": "TF tutorial configuration", "seconds": t_anchor,
+             "quality": anchor_quality, "note": f"{len(anchor_curve)} epochs"},
+            {"model": course_name, "seconds": t_course, "quality": course_quality,
+             "note": f"{len(course_curve)} epochs" + ("" if t_course else ", target not reached")},
+        ],
+        "curves": {"anchor": anchor_curve, "course": course_curve},
+    }
+
+
 def vae(budget_s: float) -> dict:
     import course_utils
     from course_utils import data, vae
@@ -66,26 +85,14 @@ def vae(budget_s: float) -> dict:
         print(f"  course VAE: {clock:.0f} s, ELBO {course_curve[-1][1]:.2f}", flush=True)
         if course_curve[-1][1] >= target:
             break
-    t_anchor = _first_time(anchor_curve, target, True)
-    t_course = _first_time(course_curve, target, True)
-    epochs_done = len(anchor_curve)
-    return {
-        "description": (
-            "Binarized Fashion-MNIST, latent 2. Anchor: TF CVAE tutorial configuration (batch 32, "
-            f"Adam 1e-4), {epochs_done} of its 10 epochs within the budget; target = its final "
-            f"test ELBO ({target:.2f} nats). Course: `vae.build_vae(latent_dim=2)`, batch "
-            f"{vae.BATCH_SIZE}, Adam 1e-3. Training seconds only; budget {budget_s:.0f} s each."),
-        "target": target,
-        "ratio": None if t_course is None or not t_anchor else t_course / t_anchor,
-        "rows": [
-            {"model": "TF tutorial configuration", "seconds": t_anchor,
-             "quality": f"ELBO {anchor_curve[-1][1]:.2f}", "note": f"{epochs_done} epochs"},
-            {"model": "course VAE", "seconds": t_course,
-             "quality": f"ELBO {course_curve[-1][1]:.2f}",
-             "note": f"{len(course_curve)} epochs" + ("" if t_course else ", target not reached")},
-        ],
-        "curves": {"anchor": anchor_curve, "course": course_curve},
-    }
+    return _result(
+        "Binarized Fashion-MNIST, latent 2. Anchor: TF CVAE tutorial configuration (batch 32, "
+        f"Adam 1e-4), {len(anchor_curve)} of its 10 epochs within the budget; target = its final "
+        f"test ELBO ({target:.2f} nats). Course: `vae.build_vae(latent_dim=2)`, batch "
+        f"{vae.BATCH_SIZE}, Adam 1e-3. Training seconds only; budget {budget_s:.0f} s each.",
+        target, anchor_curve, course_curve, "course VAE",
+        f"ELBO {anchor_curve[-1][1]:.2f}", f"ELBO {course_curve[-1][1]:.2f}",
+        higher_is_better=True)
 
 
 def dcgan(budget_s: float) -> dict:
@@ -133,26 +140,15 @@ def dcgan(budget_s: float) -> dict:
         print(f"  course DCGAN: {clock:.0f} s, FD {course_curve[-1][1]:.1f}", flush=True)
         if course_curve[-1][1] <= target:
             break
-    t_anchor = _first_time(anchor_curve, target, False)
-    t_course = _first_time(course_curve, target, False)
-    return {
-        "description": (
-            "Fashion-MNIST in [-1, 1]. Anchor: TF DCGAN tutorial configuration (noise 100, batch "
-            f"256, Adam 1e-4 for both), {len(anchor_curve)} epochs within the {budget_s:.0f} s "
-            f"budget; target = the best judge Frechet distance it reached ({target:.1f}). "
-            "Course: `gan.build_dcgan_generator` / `build_dcgan_discriminator`, batch 128, "
-            "Adam 1e-3 (beta_1 0.5). Training seconds only."),
-        "target": target,
-        "ratio": None if t_course is None or not t_anchor else t_course / t_anchor,
-        "rows": [
-            {"model": "TF tutorial configuration", "seconds": t_anchor,
-             "quality": f"FD {target:.1f}", "note": f"{len(anchor_curve)} epochs"},
-            {"model": "course DCGAN", "seconds": t_course,
-             "quality": f"FD {min(v for _, v in course_curve):.1f}",
-             "note": f"{len(course_curve)} epochs" + ("" if t_course else ", target not reached")},
-        ],
-        "curves": {"anchor": anchor_curve, "course": course_curve},
-    }
+    return _result(
+        "Fashion-MNIST in [-1, 1]. Anchor: TF DCGAN tutorial configuration (noise 100, batch "
+        f"256, Adam 1e-4 for both), {len(anchor_curve)} epochs within the {budget_s:.0f} s "
+        f"budget; target = the best judge Frechet distance it reached ({target:.1f}). "
+        "Course: `gan.build_dcgan_generator` / `build_dcgan_discriminator`, batch 128, "
+        "Adam 1e-3 (beta_1 0.5). Training seconds only.",
+        target, anchor_curve, course_curve, "course DCGAN",
+        f"FD {target:.1f}", f"FD {min(v for _, v in course_curve):.1f}",
+        higher_is_better=False)
 
 
 def run(budget_s: float) -> dict:

@@ -37,3 +37,15 @@ def test_report_marks_targets():
     assert "| whole `ci` test run < 300 s | 200 s | met |" in text
     assert "**missed**" in text  # 200 s > 180 s class budget
     assert "12.0 ms" in text
+
+
+def test_time_to_quality_result():
+    from bench import quality
+
+    anchor = [(10.0, -220.0), (20.0, -200.0)]
+    course = [(2.0, -210.0), (4.0, -199.0)]
+    r = quality._result("d", -200.0, anchor, course, "course VAE", "a", "c", True)
+    assert r["ratio"] == 4.0 / 20.0
+    assert [row["seconds"] for row in r["rows"]] == [20.0, 4.0]
+    slow = quality._result("d", -200.0, anchor, course[:1], "course VAE", "a", "c", True)
+    assert slow["ratio"] is None and "target not reached" in slow["rows"][1]["note"]
