@@ -11,7 +11,7 @@ import platform
 import random
 import sys
 
-from course_utils.config import DEFAULT_SEED, Profile, get_profile
+from course_utils.config import DEFAULT_SEED, Profile, get_profile, set_seed
 
 __all__ = ["setup", "get_profile", "Profile", "__version__"]
 __version__ = "0.1.0"
@@ -64,14 +64,15 @@ def _configure_threads(n_threads: int | None) -> int:
 def setup(seed: int = DEFAULT_SEED, n_threads: int | None = None, quiet: bool = False) -> Profile:
     """Prepare a notebook: seeds, determinism, threads, quiet logs, plot style (``00_start_here``).
 
-    Seeds Python, NumPy and Keras with ``seed``, turns on TensorFlow op determinism,
+    Seeds Python, NumPy and Keras with ``seed`` and makes it the default ``seed`` of every
+    trainer in ``course_utils`` (so a notebook's results follow the seed it passes here),
+    turns on TensorFlow op determinism,
     sets the CPU thread pools (before the first TF op where possible), silences TF's C++
     logs, applies the course's matplotlib style and prints one line describing the run.
     Safe to call again (for example to re-seed before a second experiment).
     Returns the active :class:`~course_utils.config.Profile`.
     """
-    if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
-        raise ValueError(f"seed must be a non-negative int, got {seed!r}")
+    seed = set_seed(seed)  # the default seed of every trainer from now on
     profile = get_profile()
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     os.environ.setdefault("KERAS_BACKEND", "tensorflow")

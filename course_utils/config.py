@@ -89,6 +89,28 @@ PROFILES: dict[str, Profile] = {
 }
 
 _ACTIVE: Profile | None = None
+_SEED: int = DEFAULT_SEED
+
+
+def _check_seed(seed) -> int:
+    if isinstance(seed, bool) or not hasattr(seed, "__index__") or int(seed) < 0:
+        raise ValueError(f"seed must be a non-negative int, got {seed!r}")
+    return int(seed)
+
+
+def set_seed(seed: int) -> int:
+    """Make ``seed`` the session's seed: the default of every trainer's ``seed`` argument.
+    :func:`course_utils.setup` calls it, so the seed a notebook passes to ``setup()`` reaches
+    every model it trains (``00_start_here``)."""
+    global _SEED
+    _SEED = _check_seed(seed)
+    return _SEED
+
+
+def resolve_seed(seed: int | None = None) -> int:
+    """``seed`` itself, or the session's seed (:func:`set_seed`) when it is ``None``.
+    Every trainer calls this on its ``seed`` argument."""
+    return _SEED if seed is None else _check_seed(seed)
 
 
 def get_profile(refresh: bool = False) -> Profile:

@@ -1,0 +1,122 @@
+"""course_utils.helpers: image checks, scalings, log-space arithmetic, atomic files, cache."""
+
+import json
+import math
+import os
+
+import numpy as np
+import pytest
+from scipy import special, stats
+
+from course_utils import config, helpers
+
+
+def test_as_images_accepts_the_two_shapes_and_drops_the_channel():
+    x = np.random.default_rng(0).random((3, 28, 28))
+    assert helpers.as_images(x).shape == (3, 28, 28)
+    assert helpers.as_images(x[..., None]).dtype == np.float32
+    assert helpers.as_images(x[..., None], dtype="float64").shape == (3, 28, 28)
+
+
+@pytest.mark.parametrize("bad, error, words", [
+    (np.zeros((28, 28)), ValueError, "add a batch axis"),
+    (np.zeros((2, 784)), ValueError, "reshape them"),
+    (np.zeros((2, 27, 27)), ValueError, "shape (2, 27, 27)"),
+    (np.zeros((0, 28, 28)), ValueError, "empty"),
+    (np.zeros((2, 28, 28), dtype=np.uint8), TypeError, "data.to_unit"),
+    (np.full((2, 28, 28), 255.0), ValueError, "[0, 255]"),
+    (np.full((2, 28, 28), -1.0), ValueError, "from_symmetric"),
+    (np.full((2, 28, 28), np.nan), ValueError, "NaN"),
+    ("images", TypeError, "numbers"),
+])
+def test_as_images_says_what_is_wrong(bad, error, words):
+    with pytest.raises(error, match=None) as info:
+        helpers.as_images(bad, "x")
+    assert words in str(info.value)
+
+
+def test_as_images_options_for_plots_and_model_outputs():
+    flat = np.zeros((2, 784), dtype=np.uint8)
+    assert helpers.as_images(flat, flat_ok=True, value_range=None).shape == (2, 28, 28)
+    assert helpers.as_images(np.zeros((1, 16, 16)), image_shape=None).shape == (1, 16, 16)
+    overshoot = np.full((1, 28, 28), 1.2)
+    with pytest.raises(ValueError):
+        helpers.as_images(overshoot)
+    assert helpers.as_images(overshoot, slack=0.5).max() == pytest.approx(1.2)
+
+
+def test_scalings_round_trip_and_refuse_floats():
+    u8 = np.array([[0, 128, 255]], dtype=np.uint8)
+    assert helpers.to_unit(u8).max() == 1.0
+    assert helpers.to_symmetric(u8).min() == -1.0
+    np.testing.assert_allclose(helpers.from_symmetric(helpers.to_symmetric(u8)),
+                               helpers.to_unit(u8), atol=1e-6)
+    assert helpers.from_symmetric(np.array([-3.0, 3.0])).tolist() == [0.0, 1.0]
+    with pytest.raises(TypeError, match="uint8"):
+        helpers.to_unit(u8 / 255.0)
+
+
+def test_logsumexp_matches_scipy_and_survives_large_values():
+    a = np.random.default_rng(1).normal(0, 50, (4, 7))
+    np.testing.assert_allclose(helpers.logsumexp(a, axis=1), special.logsumexp(a, axis=1))
+    np.testing.assert_allclose(helpers.logsumexp(a, axis=0), special.logsumexp(a, axis=0))
+    assert helpers.logsumexp(np.array([1000.0, 1000.0])) == pytest.approx(1000 + math.log(2))
+    assert helpers.logsumexp(np.array([-np.inf, -np.inf])) == -np.inf
+
+
+def test_gaussian_log_densities_match_scipy():
+    rng = np.random.default_rng(2)
+    x = rng.normal(size=(5, 3))
+    a = rng.normal(size=(3, 3))
+    cov = a @ a.T + 0.5 * np.eye(3)
+    mean = rng.normal(size=3)
+    np.testing.assert_allclose(helpers.gaussian_logpdf(x, mean, cov),
+                               stats.multivariate_normal(mean, cov).logpdf(x))
+    log_var = rng.normal(size=(5, 3))
+    want = stats.norm(mean, np.exp(0.5 * log_var)).logpdf(x).sum(axis=1)
+    np.testing.assert_allclose(helpers.diag_gaussian_logpdf(x, mean, log_var), want)
+    with pytest.raises(ValueError, match="singular"):
+        helpers.gaussian_logpdf(x, mean, np.zeros((3, 3)))
+
+
+def test_atomic_writes_leave_no_temporary_files(tmp_path):
+    target = tmp_path / "sub" / "values.json"
+    helpers.write_json_atomic({"b": 2, "a": 1}, target)
+    assert json.loads(target.read_text()) == {"a": 1, "b": 2}
+    assert oct(os.stat(target).st_mode & 0o777) == "0o644"
+    helpers.write_text_atomic("new", target)
+    assert target.read_text() == "new"
+    assert [p.name for p in target.parent.iterdir()] == ["values.json"]
+
+
+def test_session_cache_computes_once():
+    helpers.clear_cache()
+    calls = []
+    for _ in range(3):
+        assert helpers.cached(("k", 1), lambda: calls.append(1) or len(calls)) == 1
+    assert calls == [1]
+    helpers.clear_cache()
+    assert helpers.cached(("k", 1), lambda: 7) == 7
+
+
+def test_glorot_is_seeded_and_differs_per_layer():
+    first, again = helpers.glorot(3), helpers.glorot(3)
+    a, b = first(), first()
+    assert a.get_config()["seed"] != b.get_config()["seed"]
+    assert again().get_config()["seed"] == a.get_config()["seed"]
+    with pytest.raises(ValueError, match="seed"):
+        helpers.glorot(-1)
+
+
+def test_session_seed_is_the_default_of_every_trainer():
+    before = config.resolve_seed()
+    try:
+        config.set_seed(7)
+        assert config.resolve_seed() == 7
+        assert config.resolve_seed(3) == 3
+        assert config.resolve_seed(np.int64(5)) == 5
+        for bad in (-1, 1.5, True, "1"):
+            with pytest.raises(ValueError, match="seed"):
+                config.resolve_seed(bad)
+    finally:
+        config.set_seed(before)
