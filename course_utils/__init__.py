@@ -11,7 +11,7 @@ import platform
 import random
 import sys
 
-from course_utils.config import DEFAULT_SEED, Profile, get_profile, set_seed
+from course_utils.config import DEFAULT_SEED, SEED_ENV_VAR, Profile, get_profile, set_seed
 
 __all__ = ["setup", "get_profile", "Profile", "__version__"]
 __version__ = "0.1.0"
@@ -69,9 +69,16 @@ def setup(seed: int = DEFAULT_SEED, n_threads: int | None = None, quiet: bool = 
     turns on TensorFlow op determinism,
     sets the CPU thread pools (before the first TF op where possible), silences TF's C++
     logs, applies the course's matplotlib style and prints one line describing the run.
-    Safe to call again (for example to re-seed before a second experiment).
+    Safe to call again (for example to re-seed before a second experiment). The environment
+    variable ``COURSE_SEED`` overrides ``seed`` (to rerun a notebook unedited with another
+    seed and see whether a result is robust or a lucky draw).
     Returns the active :class:`~course_utils.config.Profile`.
     """
+    override = os.environ.get(SEED_ENV_VAR, "").strip()
+    if override:  # e.g. COURSE_SEED=7: rerun a whole notebook with another seed, unedited
+        if not override.isdigit():
+            raise ValueError(f"{SEED_ENV_VAR}={override!r} must be a non-negative integer")
+        seed = int(override)
     seed = set_seed(seed)  # the default seed of every trainer from now on
     profile = get_profile()
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")

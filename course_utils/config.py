@@ -14,6 +14,7 @@ from pathlib import Path
 ENV_VAR = "COURSE_PROFILE"
 DEFAULT_PROFILE = "class"
 DEFAULT_SEED = 42
+SEED_ENV_VAR = "COURSE_SEED"  # overrides the seed a notebook passes to setup()
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = REPO_ROOT / "data"

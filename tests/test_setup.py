@@ -1,6 +1,7 @@
 """course_utils.setup: seeds, determinism, idempotence, and the one-line report."""
 
 import numpy as np
+import pytest
 
 import course_utils
 
@@ -74,3 +75,19 @@ def test_house_style_and_projector_switch():
     use_house_style(projector=True)
     assert mpl.rcParams["font.size"] > normal
     use_house_style(projector=False)
+
+
+def test_course_seed_overrides_the_notebook_seed(monkeypatch):
+    import course_utils
+    from course_utils import config
+
+    monkeypatch.setenv("COURSE_SEED", "7")
+    try:
+        course_utils.setup(seed=42, quiet=True)
+        assert config.resolve_seed() == 7
+        monkeypatch.setenv("COURSE_SEED", "seven")
+        with pytest.raises(ValueError, match="COURSE_SEED"):
+            course_utils.setup(seed=42, quiet=True)
+    finally:
+        monkeypatch.delenv("COURSE_SEED")
+        course_utils.setup(seed=42, quiet=True)
