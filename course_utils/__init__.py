@@ -13,16 +13,19 @@ import sys
 
 from course_utils.config import DEFAULT_SEED, SEED_ENV_VAR, Profile, get_profile, set_seed
 
-__all__ = ["setup", "get_profile", "Profile", "__version__"]
+__all__ = ["setup", "import_tensorflow", "get_profile", "Profile", "__version__"]
 __version__ = "0.1.0"
 
 _THREADS_SET = False
 
 
-def _import_tensorflow_quietly():
-    """Import TensorFlow with the C++ start-up banner (absl/oneDNN lines written straight to
-    file descriptor 2, which TF_CPP_MIN_LOG_LEVEL does not silence) kept out of notebooks.
-    Python-level import errors still raise normally."""
+def import_tensorflow():
+    """Import TensorFlow (and Keras) with the C++ start-up banner kept out of notebooks: the
+    absl/oneDNN lines are written straight to file descriptor 2, which TF_CPP_MIN_LOG_LEVEL does
+    not silence. :func:`setup` calls it; so does ``python -m course_utils.pretrain``. Import
+    errors still raise normally. Returns the ``tensorflow`` module."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    os.environ.setdefault("KERAS_BACKEND", "tensorflow")
     if "tensorflow" in sys.modules:
         return sys.modules["tensorflow"]
     try:
@@ -87,7 +90,7 @@ def setup(seed: int = DEFAULT_SEED, n_threads: int | None = None, quiet: bool = 
 
     import numpy as np
 
-    tf = _import_tensorflow_quietly()
+    tf = import_tensorflow()
     threads = _configure_threads(n_threads)
     import keras
 

@@ -27,6 +27,9 @@ import numpy as np
 
 from course_utils.config import DATA_DIR, get_profile
 
+# The pixel scalings live in helpers; notebooks reach them as data.to_unit and so on.
+from course_utils.helpers import as_images, from_symmetric, to_symmetric, to_unit  # noqa: F401
+
 CLASS_NAMES = (
     "T-shirt/top",
     "Trouser",
@@ -199,23 +202,13 @@ def load_fashion_mnist() -> FashionMNIST:
     return _load_cached()
 
 
-def to_unit(x) -> np.ndarray:
-    """uint8 images in [0, 255] -> float32 in [0, 1] (``00_start_here``)."""
-    x = np.asarray(x)
-    if x.dtype != np.uint8:
-        raise TypeError(f"to_unit expects uint8 images in [0, 255], got dtype {x.dtype}")
-    return x.astype("float32") / 255.0
-
-
-def to_symmetric(x) -> np.ndarray:
-    """uint8 images in [0, 255] -> float32 in [-1, 1], the range of a tanh generator
-    (``06_generative_adversarial_networks``)."""
-    return to_unit(x) * 2.0 - 1.0
-
-
-def from_symmetric(x) -> np.ndarray:
-    """float images in [-1, 1] -> float32 in [0, 1] for display."""
-    return np.clip((np.asarray(x, dtype="float32") + 1.0) / 2.0, 0.0, 1.0)
+def binarize(x, seed: int = 0) -> np.ndarray:
+    """Binary images drawn pixel by pixel: 1 with probability equal to the grey value
+    (``05_variational_autoencoders``). A Bernoulli decoder gives exact log-probabilities to
+    such images, so likelihoods in nats and bits per pixel are honest; grey images have no
+    Bernoulli likelihood. Same ``seed``, same images (float32 zeros and ones)."""
+    x = as_images(x, "x")
+    return (np.random.default_rng(seed).random(x.shape) < x).astype("float32")
 
 
 def stratified_subset(x, y, n: int | None, seed: int = 0):

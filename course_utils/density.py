@@ -8,7 +8,7 @@ Every density model here has the same small interface:
 - ``n_params``: how many numbers the model fits (a rough measure of its flexibility).
 
 1-D data may be given as shape ``(n,)``; samples then come back with shape ``(n,)`` too.
-Fitting is by maximum likelihood on the training data; :func:`average_log_likelihood` on
+Fitting is by maximum likelihood on the training data; :func:`course_utils.metrics.average_log_likelihood` on
 held-out data says how well a model generalises.
 """
 
@@ -23,8 +23,9 @@ import numpy as np
 
 from course_utils.config import DATA_DIR
 from course_utils.data import ANOMALY_CLASS
+from course_utils.helpers import gaussian_logpdf
+from course_utils.metrics import average_log_likelihood
 
-LOG_2PI = float(np.log(2.0 * np.pi))
 CORPUS_PATH = DATA_DIR / "corpus" / "small_days.txt"
 
 
@@ -63,19 +64,6 @@ def _check_n(n, name: str = "n") -> int:
     if n < 1:
         raise ValueError(f"{name} must be at least 1, got {n}")
     return int(n)
-
-
-def _gaussian_logpdf(x: np.ndarray, mean: np.ndarray, cov: np.ndarray) -> np.ndarray:
-    """log N(x; mean, cov) for every row of x (n, d)."""
-    try:
-        chol = np.linalg.cholesky(cov)
-    except np.linalg.LinAlgError as exc:
-        raise ValueError("the covariance matrix is singular (some directions of the data have "
-                         "no spread); fit with a small reg > 0") from exc
-    diff = np.linalg.solve(chol, (x - mean).T)  # (d, n)
-    maha = np.sum(diff**2, axis=0)
-    log_det = 2.0 * np.sum(np.log(np.diag(chol)))
-    return -0.5 * (x.shape[1] * LOG_2PI + log_det + maha)
 
 
 def _out(arr: np.ndarray, one_d: bool) -> np.ndarray:
@@ -167,7 +155,7 @@ class GaussianDensity:
     def log_prob(self, x) -> np.ndarray:
         arr, _ = _as_2d(x)
         _check_dim(arr, self.dim)
-        return _gaussian_logpdf(arr, self.mean, self.cov)
+        return gaussian_logpdf(arr, self.mean, self.cov)
 
     def sample(self, n: int, seed: int = 0) -> np.ndarray:
         n = _check_n(n)
@@ -223,7 +211,7 @@ class MixtureDensity:
         """log(weight_j) + log N(x; mean_j, cov_j), shape (n, k)."""
         arr, _ = _as_2d(x)
         _check_dim(arr, self.dim)
-        return np.stack([np.log(w) + _gaussian_logpdf(arr, m, c)
+        return np.stack([np.log(w) + gaussian_logpdf(arr, m, c)
                          for w, m, c in zip(self.weights, self.means, self.covs, strict=True)],
                         axis=1)
 
@@ -275,15 +263,6 @@ def fit_mixture(x, n_components: int, seed: int = 0, reg: float = 1e-6, n_init: 
 
 
 # ---------------------------------------------------------------- comparing density models
-
-
-def average_log_likelihood(model, x) -> float:
-    """Mean log-density of the examples ``x`` under ``model``, in nats per example
-    (``02_generative_modeling``). Higher is better; on held-out data it measures how well
-    the model generalises. -inf when some example gets density zero."""
-    if not hasattr(model, "log_prob"):
-        raise TypeError(f"model must have a log_prob method, got {type(model).__name__}")
-    return float(np.mean(model.log_prob(x)))
 
 
 def compare_densities(models: dict, x_train, x_test) -> list[dict]:
@@ -500,14 +479,6 @@ def fit_ngram(tokens, order: int = 3) -> NGramModel:
         for k in range(0, min(order - 1, i) + 1):
             counts.setdefault(tuple(tokens[i - k:i]), Counter())[word] += 1
     return NGramModel(order, counts)
-
-
-def distinct_fraction(texts) -> float:
-    """Share of distinct strings among ``texts`` (1.0: all different; 1/n: all the same)."""
-    texts = list(texts)
-    if not texts:
-        raise ValueError("texts is empty")
-    return len(set(texts)) / len(texts)
 
 
 # ---------------------------------------------------------------- outlier detection

@@ -6,8 +6,9 @@
   (``00_start_here``, ``06_generative_adversarial_networks``);
 - :func:`check_int`, :func:`check_seed`: argument checks with clear messages;
 - :func:`glorot`: seeded weight initialisers, a different one per call (``04_autoencoders``);
-- :func:`logsumexp`, :func:`gaussian_logpdf`, :func:`diag_gaussian_logpdf`: stable log-space
-  arithmetic (``02_generative_modeling``, ``03_latent_variable_models``, ``05``);
+- :func:`gaussian_logpdf` (full covariance; written out in ``03_latent_variable_models``) and
+  :func:`diag_gaussian_logpdf` (``05_variational_autoencoders``): Gaussian log-densities
+  (log-sum-exp is ``scipy.special.logsumexp``);
 - :func:`write_text_atomic`, :func:`write_json_atomic`: files that are complete or absent;
 - :func:`cached`, :func:`clear_cache`: the session cache (a result computed once per session,
   so re-running a cell or moving a widget never recomputes it).
@@ -29,6 +30,18 @@ LOG_2PI = math.log(2.0 * math.pi)
 
 
 # ---------------------------------------------------------------- argument checks
+
+
+SHORT_RUN_STEPS = 12  # up to this many steps, eager beats tracing a graph (run_eagerly_for)
+
+
+def run_eagerly_for(steps: int, run_eagerly: bool | None = None) -> bool:
+    """``run_eagerly`` for a ``fit`` of ``steps`` steps (the trainers of ``07_gan_variants``):
+    as given, or when ``None``, eager for at most :data:`SHORT_RUN_STEPS` steps. Tracing a
+    GAN's ``train_step`` into a graph takes seconds, which only pays off over many steps (a
+    3-step CycleGAN run: 3.3 s eager, 7.2 s as a graph; the ``ci`` profile's runs are 10 steps).
+    """
+    return bool(steps <= SHORT_RUN_STEPS) if run_eagerly is None else bool(run_eagerly)
 
 
 def check_int(value, name: str, minimum: int | None = None) -> int:
@@ -58,9 +71,10 @@ def as_images(x, name: str = "images", *, image_shape: tuple[int, int] | None = 
     (``00_start_here``).
 
     Accepts ``(n, h, w)`` and ``(n, h, w, 1)`` (the channel axis is dropped); with
-    ``flat_ok`` also ``(n, h * w)`` vectors. ``image_shape=None`` accepts any size.
-    ``value_range=(low, high)`` asks for floats in that range (``slack`` widens it, for
-    model outputs that overshoot a little); ``None`` accepts any numbers, uint8 included.
+    ``flat_ok`` also ``(n, h * w)`` vectors (28x28 when ``image_shape`` is ``None``, which
+    accepts any size). ``value_range=(low, high)`` asks for floats in that range (``slack``
+    widens it, for model outputs that overshoot a little); ``None`` accepts any numbers, uint8
+    included.
     Every other input raises ``TypeError``/``ValueError`` saying what came and how to fix it.
     """
     try:
@@ -76,12 +90,14 @@ def as_images(x, name: str = "images", *, image_shape: tuple[int, int] | None = 
                          f"shape {arr.shape}: add a batch axis with x[None]")
     if arr.ndim == 4 and arr.shape[-1] == 1:
         arr = arr[..., 0]
-    if arr.ndim == 2 and image_shape is not None and arr.shape[1] == math.prod(image_shape):
+    flat_shape = image_shape or IMAGE_SHAPE
+    if arr.ndim == 2 and arr.shape[1] == math.prod(flat_shape) \
+            and (flat_ok or image_shape is not None):
         if not flat_ok:
             raise ValueError(f"{name} must be images shaped {want}; got flat vectors of shape "
                              f"{arr.shape}: reshape them with x.reshape(-1, "
-                             f"{', '.join(map(str, image_shape))})")
-        arr = arr.reshape(-1, *image_shape)
+                             f"{', '.join(map(str, flat_shape))})")
+        arr = arr.reshape(-1, *flat_shape)
     if arr.ndim != 3 or (image_shape is not None and arr.shape[1:] != tuple(image_shape)):
         raise ValueError(f"{name} must be images shaped {want}, got shape {np.shape(x)}")
     if len(arr) == 0:
@@ -140,33 +156,15 @@ def glorot(seed: int) -> Callable[[], object]:
     return lambda: keras.initializers.GlorotUniform(seed=seed * 1000 + next(counter))
 
 
-# ---------------------------------------------------------------- log-space arithmetic
+# ---------------------------------------------------------------- Gaussian log-densities
 
 
-def logsumexp(a, axis: int = -1) -> np.ndarray:
-    """log(sum(exp(a))) along ``axis`` without overflow (``03_latent_variable_models``)."""
-    a = np.asarray(a, dtype="float64")
-    top = np.max(a, axis=axis, keepdims=True)
-    top = np.where(np.isfinite(top), top, 0.0)
-    with np.errstate(divide="ignore"):  # all -inf: the sum is 0 and its log -inf, as it should be
-        return np.squeeze(top, axis=axis) + np.log(np.sum(np.exp(a - top), axis=axis))
-
-
-def gaussian_logpdf(x, mean, cov) -> np.ndarray:
-    """log N(x_i; mean, cov) in nats for every row of ``x`` (n, d), full covariance
-    (``02_generative_modeling``). A singular covariance raises ``ValueError``."""
-    x = np.asarray(x, dtype="float64")
-    mean = np.asarray(mean, dtype="float64")
-    cov = np.asarray(cov, dtype="float64")
-    try:
-        chol = np.linalg.cholesky(cov)
-    except np.linalg.LinAlgError as exc:
-        raise ValueError("the covariance matrix is singular or not positive definite (some "
-                         "directions of the data have no spread); fit with a small "
-                         "regulariser > 0") from exc
-    diff = np.linalg.solve(chol, (x - mean).T)  # (d, n)
-    log_det = 2.0 * np.sum(np.log(np.diag(chol)))
-    return -0.5 * (x.shape[1] * LOG_2PI + log_det + np.sum(diff**2, axis=0))
+def gaussian_logpdf(x, mean, cov):
+    """log N(x_i; mean, cov) for every row of x, in nats."""
+    diff = x - mean
+    mahalanobis = np.sum(diff * np.linalg.solve(cov, diff.T).T, axis=1)
+    _, logdet = np.linalg.slogdet(cov)
+    return -0.5 * (x.shape[1] * np.log(2 * np.pi) + logdet + mahalanobis)
 
 
 def diag_gaussian_logpdf(z, mean, log_var) -> np.ndarray:

@@ -2,19 +2,15 @@
 (``06_generative_adversarial_networks``).
 
 A compact CNN trained on all 60,000 training images. Its penultimate layer (``"features"``,
-:data:`FEATURE_DIM` numbers per image) is the feature space of the Frechet distance in
-:func:`course_utils.metrics.judge_frechet_distance` (an FID analogue for Fashion-MNIST), and its
-predictions give :func:`course_utils.metrics.judge_accuracy` (does a conditional GAN draw the
-class it was asked for?).
+:data:`FEATURE_DIM` numbers per image) is the feature space of
+:func:`judge_frechet_distance` (an FID analogue for Fashion-MNIST), and its predictions give
+:func:`judge_accuracy` (does a conditional GAN draw the class it was asked for?). The judge is
+pretrained like every other model (:mod:`course_utils.pretrained`):
+``python -m course_utils.pretrain --only judge`` retrains it and records it in the manifest.
 
-Commands (both deterministic):
-
-* ``python -m course_utils.judge --train`` trains the judge, saves
-  ``data/checkpoints/judge.keras`` atomically and records the run (command, seed, epochs,
-  library versions, time, test accuracy) in ``data/checkpoints/manifest.json``;
-* ``python -m course_utils.judge --reference`` writes ``data/reference_values.json`` and
-  ``data/REFERENCE_VALUES.md``: the judge's test accuracy and the Frechet distances of a
-  real-data floor and of trivial generators, against which every reported value is read.
+``python -m course_utils.judge --reference`` writes ``data/reference_values.json`` and
+``data/REFERENCE_VALUES.md``: the judge's test accuracy and the Frechet distances of a
+real-data floor and of trivial generators, against which every reported value is read.
 """
 
 from __future__ import annotations
@@ -22,26 +18,24 @@ from __future__ import annotations
 import argparse
 import functools
 import os
-import platform
 import sys
-import tempfile
-import time
 from pathlib import Path
 
+import keras
 import numpy as np
+from keras import layers
 
-from course_utils import checkpoints
-from course_utils.config import DATA_DIR, REPO_ROOT
-from course_utils.metrics import _as_images
+from course_utils import checkpoints, data, metrics
+from course_utils.config import DATA_DIR, REPO_ROOT, Profile
+from course_utils.helpers import as_images, check_seed, write_json_atomic, write_text_atomic
 
 JUDGE_NAME = "judge"
 FEATURE_LAYER = "features"
 FEATURE_DIM = 64  # small enough that a few hundred samples estimate the covariance well
 EPOCHS = 12
-SEED = 0
+SEED = 0  # the seed of the committed judge (every reported Frechet distance depends on it)
 BATCH_SIZE = 256
 LEARNING_RATE = 2e-3  # peak of a cosine decay to 0 over the whole run
-TRAIN_COMMAND = "python -m course_utils.judge --train"
 REFERENCE_COMMAND = "python -m course_utils.judge --reference"
 REFERENCE_JSON = DATA_DIR / "reference_values.json"
 REFERENCE_MD = DATA_DIR / "REFERENCE_VALUES.md"
@@ -57,9 +51,6 @@ def build_judge(feature_dim: int = FEATURE_DIM):
     """The judge's architecture, untrained: two conv blocks (convolution, batch
     normalisation, ReLU, max-pooling), a ``"features"`` Dense layer of
     ``feature_dim`` units, and a 10-way softmax. Input ``(28, 28, 1)`` in [0, 1]."""
-    import keras
-    from keras import layers
-
     inputs = keras.Input((28, 28, 1), name="image")
     h = inputs
     for i, filters in enumerate((32, 64), start=1):
@@ -75,50 +66,42 @@ def build_judge(feature_dim: int = FEATURE_DIM):
     return keras.Model(inputs, probs, name="judge")
 
 
-def _training_data(n_train: int | None, seed: int):
-    from course_utils import data
-
-    ds = data.load_fashion_mnist()
-    x, y = data.stratified_subset(ds.x_train, ds.y_train, n_train, seed=seed)
-    return data.to_unit(x)[..., None], y.astype("int64")
-
-
 def train_judge(epochs: int = EPOCHS, seed: int = SEED, n_train: int | None = None,
-                batch_size: int = BATCH_SIZE, verbose: int = 0):
+                batch_size: int = BATCH_SIZE, callbacks=None):
     """Train the judge on the Fashion-MNIST training set (all 60,000 images unless
-    ``n_train`` asks for a stratified subset) and return ``(model, info)``.
+    ``n_train`` asks for a stratified subset); returns ``(model, history)``.
 
-    Seeds Keras with ``seed`` and turns on TensorFlow op determinism (a process-wide switch),
-    so the same arguments give the same weights. The returned model has no optimizer state
-    (a smaller checkpoint). ``info`` holds the training time and the last epoch's loss and
-    accuracy.
+    Seeds Keras with ``seed`` (TensorFlow op determinism is on after
+    :func:`course_utils.setup`), so the same arguments give the same weights. The returned
+    model has no optimizer state (a smaller checkpoint); ``history`` holds the per-epoch loss
+    and accuracy.
     """
-    import keras
-    import tensorflow as tf
-
     for name, value in (("epochs", epochs), ("batch_size", batch_size)):
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise ValueError(f"{name} must be a positive int, got {value!r}")
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise ValueError(f"seed must be a non-negative int, got {seed!r}")
+    seed = check_seed(seed)
     keras.utils.set_random_seed(seed)
-    tf.config.experimental.enable_op_determinism()
-    x, y = _training_data(n_train, seed)
+    ds = data.load_fashion_mnist()
+    x, y = data.stratified_subset(ds.x_train, ds.y_train, n_train, seed=seed)
+    x, y = data.to_unit(x)[..., None], y.astype("int64")
     model = build_judge()
     steps = epochs * -(-len(x) // batch_size)
     schedule = keras.optimizers.schedules.CosineDecay(LEARNING_RATE, decay_steps=steps)
     model.compile(optimizer=keras.optimizers.Adam(schedule),
                   loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-    t0 = time.perf_counter()
-    history = model.fit(x, y, epochs=epochs, batch_size=batch_size, shuffle=True,
-                        verbose=verbose)
-    seconds = time.perf_counter() - t0
+    fit = model.fit(x, y, epochs=epochs, batch_size=batch_size, shuffle=True, verbose=0,
+                    callbacks=callbacks)
     clean = build_judge()
     clean.set_weights(model.get_weights())
-    info = {"train_seconds": seconds, "train_size": len(x),
-            "final_train_loss": float(history.history["loss"][-1]),
-            "final_train_accuracy": float(history.history["accuracy"][-1])}
-    return clean, info
+    history = {k: np.asarray(v, dtype="float32") for k, v in fit.history.items()}
+    history["epoch"] = np.arange(1, epochs + 1)
+    return clean, history
+
+
+def train(profile: Profile, seed: int | None = None, callbacks=None):
+    """The judge as the pretrained registry trains it: all training images, :data:`EPOCHS`
+    epochs, whatever the profile (the judge is a measuring instrument, not a lesson)."""
+    return train_judge(EPOCHS, SEED if seed is None else seed, callbacks=callbacks)
 
 
 # ---------------------------------------------------------------- loading and using
@@ -127,22 +110,13 @@ def train_judge(epochs: int = EPOCHS, seed: int = SEED, n_train: int | None = No
 @functools.lru_cache(maxsize=4)
 def _load_cached(path: str):
     p = Path(path)
-    hint = f"Regenerate it with `{TRAIN_COMMAND}`."
-    if not p.is_file():
-        raise checkpoints.CheckpointError(f"the judge checkpoint {p} does not exist. {hint}")
-    try:
-        model = checkpoints.load_checkpoint(p, name=JUDGE_NAME)
-    except checkpoints.CheckpointError as exc:
-        generic = checkpoints.REGENERATE_HINT.format(name=JUDGE_NAME)
-        raise checkpoints.CheckpointError(str(exc).replace(generic, hint)) from exc
+    model = checkpoints.load_checkpoint(p, name=JUDGE_NAME)
     try:
         feats = model.get_layer(FEATURE_LAYER).output
     except ValueError as exc:
         raise checkpoints.CheckpointError(
-            f"{p} has no layer named {FEATURE_LAYER!r}; it is not a judge checkpoint. {hint}"
-        ) from exc
-    import keras
-
+            f"{p} has no layer named {FEATURE_LAYER!r}; it is not a judge checkpoint. "
+            + checkpoints.REGENERATE_HINT.format(name=JUDGE_NAME)) from exc
     both = keras.Model(model.input, [feats, model.output], name="judge_features")
     return model, both
 
@@ -164,7 +138,7 @@ def clear_judge_cache() -> None:
 
 
 def _run(images, path=None) -> tuple[np.ndarray, np.ndarray]:
-    x = _as_images(images, "images").astype("float32")[..., None]
+    x = as_images(images, "images")[..., None]
     p = Path(path) if path is not None else checkpoints.checkpoint_path(JUDGE_NAME)
     both = _load_cached(str(p.resolve()))[1]
     feats, probs = [], []
@@ -192,28 +166,55 @@ def judge_predict(images, path: str | os.PathLike | None = None) -> np.ndarray:
     return _run(images, path)[1]
 
 
-def evaluate_judge(path: str | os.PathLike | None = None) -> float:
-    """The judge's accuracy on all 10,000 Fashion-MNIST test images."""
-    from course_utils import data
+def judge_frechet_distance(images_a, images_b) -> float:
+    """Frechet distance between two image sets on the judge's features, an FID analogue for
+    Fashion-MNIST (``05_variational_autoencoders``, ``06``).
 
+    Both sets: float images in [0, 1], ``(n, 28, 28)`` or ``(n, 28, 28, 1)``. Read a value
+    against the floor (real vs real) and ceiling (noise) in ``data/REFERENCE_VALUES.md``,
+    computed with the same set sizes.
+    """
+    return metrics.frechet_distance(judge_features(as_images(images_a, "images_a")),
+                                    judge_features(as_images(images_b, "images_b")))
+
+
+def judge_accuracy(images, intended_labels) -> float:
+    """Fraction of ``images`` that the judge classifies as their ``intended_labels`` (0-9)
+    (``06``: how often a conditional GAN draws the class it was asked for)."""
+    x = as_images(images, "images")
+    y = np.asarray(intended_labels)
+    if y.ndim != 1 or len(y) != len(x):
+        raise ValueError(f"intended_labels must hold one label per image ({len(x)}), got shape "
+                         f"{y.shape}")
+    if y.dtype.kind not in "iu" and not (y.dtype.kind == "f" and np.all(y == np.round(y))):
+        raise ValueError("intended_labels must be integer class indices 0-9")
+    y = y.astype("int64")
+    if y.min() < 0 or y.max() > 9:
+        raise ValueError(f"intended_labels must be class indices 0-9, got values in "
+                         f"[{y.min()}, {y.max()}]")
+    return float(np.mean(np.argmax(judge_predict(x), axis=1) == y))
+
+
+def evaluate(model=None) -> dict:
+    """``{"test_accuracy": ...}`` of a judge model (the committed one when ``None``) on all
+    10,000 Fashion-MNIST test images."""
     ds = data.load_fashion_mnist()
-    predicted = np.argmax(judge_predict(data.to_unit(ds.x_test), path), axis=1)
-    return float(np.mean(predicted == ds.y_test))
+    x = data.to_unit(ds.x_test)[..., None]
+    model = model if model is not None else load_judge()
+    probs = np.concatenate([np.asarray(model(x[i:i + _INFER_BATCH], training=False))
+                            for i in range(0, len(x), _INFER_BATCH)])
+    return {"test_accuracy": float(np.mean(np.argmax(probs, axis=1) == ds.y_test))}
 
 
 # ---------------------------------------------------------------- reference values
 
 
 def _pixel_statistics():
-    from course_utils import data
-
     x = data.to_unit(data.load_fashion_mnist().x_train).astype("float64")
     return x.mean(axis=0), x.var(axis=0)
 
 
 def _train_subset(n: int, seed: int) -> np.ndarray:
-    from course_utils import data
-
     ds = data.load_fashion_mnist()
     return data.to_unit(data.stratified_subset(ds.x_train, ds.y_train, n, seed=seed)[0])
 
@@ -224,8 +225,6 @@ def reference_sets(n: int, seed: int = REFERENCE_SEED) -> tuple[np.ndarray, dict
 
     Returns ``(test_images, {label: images})``; ``label`` names the generator.
     """
-    from course_utils import data
-
     if isinstance(n, bool) or not isinstance(n, int) or not 2 <= n <= 6000:
         raise ValueError(f"n must be an int between 2 and 6000 (the images of one class), "
                          f"got {n!r}")
@@ -253,12 +252,10 @@ def reference_sets(n: int, seed: int = REFERENCE_SEED) -> tuple[np.ndarray, dict
 
 def reference_values(sizes=REFERENCE_SIZES, seed: int = REFERENCE_SEED) -> dict:
     """Compute the reference values (``python -m course_utils.judge --reference``)."""
-    import keras
     import scipy
     import tensorflow as tf
 
-    from course_utils.metrics import frechet_distance
-
+    frechet_distance = metrics.frechet_distance
     frechet = {}
     for n in sizes:
         x_test, sets = reference_sets(n, seed)
@@ -274,7 +271,7 @@ def reference_values(sizes=REFERENCE_SIZES, seed: int = REFERENCE_SEED) -> dict:
         "command": REFERENCE_COMMAND,
         "judge": {"checkpoint": f"data/checkpoints/{JUDGE_NAME}.keras",
                   "feature_layer": FEATURE_LAYER, "feature_dim": FEATURE_DIM,
-                  "test_accuracy": round(evaluate_judge(), 4),
+                  "test_accuracy": round(evaluate()["test_accuracy"], 4),
                   "recorded_test_accuracy": manifest.get("metrics", {}).get("test_accuracy")},
         "protocol": {
             "sizes": list(sizes), "seed": seed,
@@ -294,7 +291,7 @@ _EXPLANATION = """\
 
 *Written by `{command}`; do not edit by hand.*
 
-**How to read a Frechet distance.** `metrics.judge_frechet_distance(generated, real)` compares
+**How to read a Frechet distance.** `judge.judge_frechet_distance(generated, real)` compares
 two image sets in the feature space of the judge (a small Fashion-MNIST classifier): it fits a
 Gaussian to each set's features and measures how far apart the two Gaussians are. Lower is
 better. The number has no unit of its own, so read it against two anchors measured with the
@@ -348,90 +345,35 @@ def reference_markdown(values: dict) -> str:
     return "\n".join(lines)
 
 
-def _write_text_atomic(text: str, path: Path) -> Path:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}-", suffix=path.suffix)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(text)
-    os.chmod(tmp, 0o644)  # mkstemp creates 0600; a published text file is world-readable
-    os.replace(tmp, path)
-    return path
-
-
 def write_reference(sizes=REFERENCE_SIZES, seed: int = REFERENCE_SEED) -> dict:
     """Compute the reference values and write ``data/reference_values.json`` and
     ``data/REFERENCE_VALUES.md``; returns the values."""
     values = reference_values(sizes, seed)
-    checkpoints.write_json_atomic(values, REFERENCE_JSON)
-    _write_text_atomic(reference_markdown(values), REFERENCE_MD)
+    write_json_atomic(values, REFERENCE_JSON)
+    write_text_atomic(reference_markdown(values), REFERENCE_MD)
     return values
 
 
 # ---------------------------------------------------------------- command line
 
 
-def _train_and_record(epochs: int, seed: int) -> dict:
-    import keras
-    import tensorflow as tf
-
-    model, info = train_judge(epochs=epochs, seed=seed)
-    path = checkpoints.save_model_atomic(model, checkpoints.checkpoint_path(JUDGE_NAME))
-    clear_judge_cache()
-    accuracy = evaluate_judge()
-    command = TRAIN_COMMAND
-    if epochs != EPOCHS:
-        command += f" --epochs {epochs}"
-    if seed != SEED:
-        command += f" --seed {seed}"
-    entry = {
-        "file": f"data/checkpoints/{path.name}",
-        "module": "course_utils.judge",
-        "architecture": {"class": type(model).__name__, "parameters": int(model.count_params()),
-                         "layers": [layer.name for layer in model.layers]},
-        "command": command,
-        "seed": seed,
-        "epochs": epochs,
-        "batch_size": BATCH_SIZE,
-        "optimizer": f"Adam, learning rate cosine-decayed from {LEARNING_RATE:g} to 0",
-        "train_size": info["train_size"],
-        "feature_layer": FEATURE_LAYER,
-        "feature_dim": FEATURE_DIM,
-        "versions": {"python": platform.python_version(), "numpy": np.__version__,
-                     "tensorflow": tf.__version__, "keras": keras.__version__},
-        "machine": f"{platform.machine()}, {platform.system()}, {os.cpu_count()} CPUs",
-        "train_seconds": round(info["train_seconds"], 1),
-        "size_bytes": path.stat().st_size,
-        "metrics": {"test_accuracy": round(accuracy, 4),
-                    "final_train_accuracy": round(info["final_train_accuracy"], 4)},
-    }
-    checkpoints.update_manifest(JUDGE_NAME, entry)
-    return entry
-
-
 def main(argv: list[str] | None = None) -> int:
-    """``python -m course_utils.judge --train`` / ``--reference`` (see the module docstring)."""
-    parser = argparse.ArgumentParser(description="Train the judge classifier and publish the "
-                                                 "reference Frechet distances.")
-    parser.add_argument("--train", action="store_true", help="train and save the judge")
+    """``python -m course_utils.judge --reference`` (see the module docstring)."""
+    parser = argparse.ArgumentParser(
+        description="Publish the judge's reference Frechet distances (retrain the judge itself "
+                    "with `python -m course_utils.pretrain --only judge`).")
     parser.add_argument("--reference", action="store_true",
                         help="write data/reference_values.json and data/REFERENCE_VALUES.md")
-    parser.add_argument("--epochs", type=int, default=EPOCHS)
-    parser.add_argument("--seed", type=int, default=SEED)
     args = parser.parse_args(argv)
-    if not (args.train or args.reference):
-        parser.error("say what to do: --train, --reference or both")
+    if not args.reference:
+        parser.error("say what to do: --reference")
     import course_utils
 
-    course_utils.setup(seed=args.seed, quiet=True)
-    if args.train:
-        entry = _train_and_record(args.epochs, args.seed)
-        print(f"judge: test accuracy {entry['metrics']['test_accuracy']:.4f}, "
-              f"{entry['train_seconds']:.0f} s, {entry['size_bytes'] / 1e6:.2f} MB, "
-              f"saved to {entry['file']}", flush=True)
-    if args.reference:
-        values = write_reference()
-        print(reference_markdown(values))
-        print(f"wrote {REFERENCE_JSON.relative_to(REPO_ROOT)} and "
-              f"{REFERENCE_MD.relative_to(REPO_ROOT)}")
+    course_utils.setup(seed=REFERENCE_SEED, quiet=True)
+    values = write_reference()
+    print(reference_markdown(values))
+    print(f"wrote {REFERENCE_JSON.relative_to(REPO_ROOT)} and "
+          f"{REFERENCE_MD.relative_to(REPO_ROOT)}")
     return 0
 
 

@@ -24,9 +24,9 @@ import itertools
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.special import logsumexp
 
-LOG_2PI = float(np.log(2.0 * np.pi))
-
+from course_utils.helpers import gaussian_logpdf
 
 # ---------------------------------------------------------------- input checks
 
@@ -275,49 +275,21 @@ def check_mixture(weights, means, covs, dim: int | None = None):
     return weights, means, covs
 
 
-def log_gaussian(x, mean, cov) -> np.ndarray:
-    """log N(x_i; mean, cov) for every row of ``x``, in nats, shaped (n,)."""
-    x = np.asarray(x, dtype=float)
-    diff = x - mean
-    mahalanobis = np.sum(diff * np.linalg.solve(cov, diff.T).T, axis=1)
-    _, logdet = np.linalg.slogdet(cov)
-    return -0.5 * (x.shape[1] * LOG_2PI + logdet + mahalanobis)
+# The three EM formulas below are written out, token for token, in notebook 03
+# (tests/test_core_cells.py keeps them identical); inputs are validated by em_history().
 
 
-def log_joint(x, weights, means, covs) -> np.ndarray:
-    """log p(x_i, z = j) = log w_j + log N(x_i; mean_j, cov_j), shaped (n, k)."""
-    x = _check_data(x)
-    weights, means, covs = check_mixture(weights, means, covs, dim=x.shape[1])
-    return np.stack([np.log(w) + log_gaussian(x, m, c)
-                     for w, m, c in zip(weights, means, covs, strict=True)], axis=1)
+def e_step(x, weights, means, covs):
+    """Responsibilities r[i, j] = p(z = j | x_i), shaped (n, k); each row sums to 1."""
+    log_joint = np.stack([np.log(w) + gaussian_logpdf(x, m, c)
+                          for w, m, c in zip(weights, means, covs, strict=True)], axis=1)
+    log_evidence = logsumexp(log_joint, axis=1, keepdims=True)  # log p(x_i)
+    return np.exp(log_joint - log_evidence)
 
 
-def _logsumexp_rows(a: np.ndarray) -> np.ndarray:
-    top = a.max(axis=1, keepdims=True)
-    return (top + np.log(np.exp(a - top).sum(axis=1, keepdims=True)))[:, 0]
-
-
-def e_step(x, weights, means, covs) -> np.ndarray:
-    """E-step: responsibilities ``r[i, j] = p(z = j | x_i)``, the posterior over each point's
-    component, shaped (n, k); every row sums to 1 (``03_latent_variable_models``)."""
-    joint = log_joint(x, weights, means, covs)
-    return np.exp(joint - _logsumexp_rows(joint)[:, None])
-
-
-def m_step(x, resp, reg: float = 1e-6) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """M-step: the weights, means and covariances that maximise the expected complete-data
-    log-likelihood for responsibilities ``resp`` (n, k); ``reg`` is added to every
-    covariance's diagonal (``03_latent_variable_models``)."""
-    x = _check_data(x)
-    resp = _float_array(resp, "resp", ndim=2)
-    if len(resp) != len(x):
-        raise ValueError(f"resp has {len(resp)} rows but x has {len(x)}")
-    _check_distribution(resp, "each row of resp", axis=1)
-    if not reg >= 0:
-        raise ValueError(f"reg must be >= 0, got {reg}")
+def m_step(x, resp, reg=1e-6):
+    """Weights, means and covariances refitted with responsibility-weighted points."""
     n_j = resp.sum(axis=0)
-    if np.any(n_j <= 0):
-        raise ValueError("a component has no responsibility left (an empty component)")
     weights = n_j / len(x)
     means = resp.T @ x / n_j[:, None]
     covs = []
@@ -327,10 +299,23 @@ def m_step(x, resp, reg: float = 1e-6) -> tuple[np.ndarray, np.ndarray, np.ndarr
     return weights, means, np.array(covs)
 
 
-def log_likelihood(x, weights, means, covs) -> float:
-    """Average log-likelihood (1/n) sum_i log p(x_i), in nats per point, where p(x) =
-    sum_j w_j N(x; mean_j, cov_j) (``03_latent_variable_models``)."""
-    return float(np.mean(_logsumexp_rows(log_joint(x, weights, means, covs))))
+def log_likelihood(x, weights, means, covs):
+    """(1/n) sum_i log p(x_i), with p(x) = sum_j w_j N(x; mean_j, cov_j)."""
+    log_joint = np.stack([np.log(w) + gaussian_logpdf(x, m, c)
+                          for w, m, c in zip(weights, means, covs, strict=True)], axis=1)
+    return float(np.mean(logsumexp(log_joint, axis=1)))
+
+
+def check_responsibilities(x, resp) -> np.ndarray:
+    """Validate responsibilities for :func:`m_step`: (n, k), rows are distributions, and every
+    component keeps some responsibility. Returns them as a float array."""
+    resp = _float_array(resp, "resp", ndim=2)
+    if len(resp) != len(x):
+        raise ValueError(f"resp has {len(resp)} rows but x has {len(x)}")
+    _check_distribution(resp, "each row of resp", axis=1)
+    if np.any(resp.sum(axis=0) <= 0):
+        raise ValueError("a component has no responsibility left (an empty component)")
+    return resp
 
 
 def sample_mixture(weights, means, covs, n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -399,7 +384,9 @@ def em_history(x, n_components: int, n_iter: int = 50, seed: int = 0, init_means
     """
     x = _check_data(x)
     n_iter = _check_count(n_iter, "n_iter", minimum=0)
-    params = initial_params(x, n_components, seed, init_means)
+    if not reg >= 0:
+        raise ValueError(f"reg must be >= 0, got {reg}")
+    params = check_mixture(*initial_params(x, n_components, seed, init_means), dim=x.shape[1])
     record = {"weights": [], "means": [], "covs": [], "resp": [], "log_likelihood": []}
     for t in range(n_iter + 1):
         resp = e_step(x, *params)
@@ -409,7 +396,7 @@ def em_history(x, n_components: int, n_iter: int = 50, seed: int = 0, init_means
         converged = tol is not None and t > 0 and ll - record["log_likelihood"][-2] < tol
         if t == n_iter or converged:
             break
-        params = m_step(x, resp, reg)
+        params = m_step(x, check_responsibilities(x, resp), reg)
     return EMHistory(x, *(np.array(v) for v in record.values()))
 
 

@@ -1,10 +1,12 @@
-"""The numbers every notebook reports, computed in one tested place.
+"""The measures the notebooks report, each computed in one tested place.
 
-Reconstruction error (``04_autoencoders``), Gaussian KL, ELBO and importance-sampled
-log-likelihood (``05_variational_autoencoders``), the Frechet distance on judge features and the
-judge's accuracy on generated images (``06_generative_adversarial_networks``), ROC-AUC and
-precision/recall of anomaly scores (``02_generative_modeling``, ``04``, ``05``) and a small table
-printer.
+Cluster agreement and detector recall (``01_supervised_vs_unsupervised``); average
+log-likelihood, distinct share of generated texts, ROC-AUC and precision/recall of anomaly
+scores (``02_generative_modeling``, ``04``, ``05``); reconstruction error (``04_autoencoders``);
+Gaussian KL, ELBO and importance-sampled log-likelihood (``05_variational_autoencoders``); the
+Frechet distance of two feature sets, mode coverage and the Jensen-Shannon divergence of toy
+samples (``06_generative_adversarial_networks``); and a small table printer. Measures made
+with the judge classifier's features live with the judge (:mod:`course_utils.judge`).
 
 Everything here is plain NumPy/SciPy, so it works for any model: the callables that the VAE
 metrics take may return NumPy arrays or TensorFlow tensors (they are converted with
@@ -17,12 +19,14 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import NamedTuple
 
 import numpy as np
+from scipy.special import logsumexp
 
-IMAGE_SHAPE = (28, 28)
-LOG_2PI = math.log(2.0 * math.pi)
+from course_utils.helpers import LOG_2PI, as_images, diag_gaussian_logpdf
+
 # How many floats one decoder call may produce (examples x samples x pixels); bounds memory
 # of the ELBO and importance-sampling loops to a few tens of MB.
 _FLOAT_BUDGET = 4_000_000
@@ -52,44 +56,9 @@ def _check_finite(arr: np.ndarray, name: str) -> None:
         raise ValueError(f"{name} contains {bad} NaN or infinite value(s); expected finite numbers")
 
 
-def _as_images(x, name: str = "images", slack: float = 0.0) -> np.ndarray:
-    """Validate a batch of images and return it as float64 ``(n, 28, 28)``."""
-    arr = _as_array(x, name)
-    expected = "a batch of 28x28 images shaped (n, 28, 28) or (n, 28, 28, 1)"
-    if arr.dtype.kind in "iub":
-        raise TypeError(
-            f"{name} must be float images in [0, 1], got dtype {arr.dtype}; convert uint8 "
-            "images with course_utils.data.to_unit(x)"
-        )
-    shape = arr.shape
-    if shape == IMAGE_SHAPE or shape == (*IMAGE_SHAPE, 1):
-        raise ValueError(f"{name} must be {expected}; got one image of shape {shape}: "
-                         "add a batch axis with x[None]")
-    if arr.ndim == 2 and shape[1] == 784:
-        raise ValueError(f"{name} must be {expected}; got flat vectors of shape {shape}: "
-                         "reshape them with x.reshape(-1, 28, 28)")
-    if arr.ndim == 4 and shape[1:] == (*IMAGE_SHAPE, 1):
-        arr = arr[..., 0]
-    if arr.ndim != 3 or arr.shape[1:] != IMAGE_SHAPE:
-        raise ValueError(f"{name} must be {expected}; got shape {shape}")
-    if len(arr) == 0:
-        raise ValueError(f"{name} is empty (shape {shape}); expected at least one image")
-    _check_finite(arr, name)
-    lo, hi = float(arr.min()), float(arr.max())
-    if lo < -slack - 1e-6 or hi > 1.0 + slack + 1e-6:
-        hint = ""
-        if hi > 2.0:
-            hint = " (it looks like [0, 255]: divide by 255 or use data.to_unit)"
-        elif lo < -0.5:
-            hint = " (it looks like [-1, 1]: map it with data.from_symmetric)"
-        raise ValueError(f"{name} must hold pixel values in [0, 1], got values in "
-                         f"[{lo:.4g}, {hi:.4g}]{hint}")
-    return arr.astype("float64", copy=False)
-
-
 def _as_pair_of_images(x, x_hat) -> tuple[np.ndarray, np.ndarray]:
-    a = _as_images(x, "x")
-    b = _as_images(x_hat, "x_hat", slack=_RECON_SLACK)
+    a = as_images(x, "x", dtype="float64")
+    b = as_images(x_hat, "x_hat", slack=_RECON_SLACK, dtype="float64")
     if len(a) != len(b):
         raise ValueError(f"x has {len(a)} images but x_hat has {len(b)}; "
                          "expected one reconstruction per image")
@@ -184,6 +153,26 @@ def psnr(x, x_hat, per_image: bool = False):
     return values if per_image else float(np.mean(values))
 
 
+def image_codec(x, fmt: str, **options) -> tuple[float, float]:
+    """Mean file size in bytes and MSE of images ``x`` in [0, 1] saved with a standard image
+    codec and read back (Pillow; ``fmt`` ``"PNG"``, ``"JPEG"``, ...; ``options`` such as
+    ``quality=50`` go to the encoder). The baseline of the compression experiment
+    (``04_autoencoders``)."""
+    import io
+
+    from PIL import Image
+
+    images = as_images(x, "x", dtype="float64")
+    sizes, decoded = [], []
+    for image in images:
+        buffer = io.BytesIO()
+        Image.fromarray(np.round(image * 255).astype(np.uint8)).save(buffer, fmt, **options)
+        sizes.append(buffer.tell())
+        buffer.seek(0)
+        decoded.append(np.asarray(Image.open(buffer), dtype="float64") / 255.0)
+    return float(np.mean(sizes)), mse(images, np.array(decoded))
+
+
 # ---------------------------------------------------------------- Gaussian KL (05)
 
 
@@ -196,11 +185,6 @@ def kl_diag_gaussian_closed_form(mean, log_var) -> np.ndarray:
     """
     m, lv = _as_gaussian(mean, log_var)
     return 0.5 * np.sum(np.exp(lv) + m**2 - 1.0 - lv, axis=1)
-
-
-def _log_normal(z: np.ndarray, mean, log_var) -> np.ndarray:
-    """log N(z; mean, diag(exp(log_var))) summed over the last axis."""
-    return -0.5 * np.sum(LOG_2PI + log_var + (z - mean) ** 2 / np.exp(log_var), axis=-1)
 
 
 def _log_std_normal(z: np.ndarray) -> np.ndarray:
@@ -223,7 +207,7 @@ def kl_diag_gaussian_monte_carlo(mean, log_var, n_samples: int = 1000, seed: int
         mi, lvi = m[i:i + chunk, None, :], lv[i:i + chunk, None, :]
         eps = rng.standard_normal((mi.shape[0], n_samples, m.shape[1]))
         z = mi + np.exp(0.5 * lvi) * eps
-        out[i:i + chunk] = np.mean(_log_normal(z, mi, lvi) - _log_std_normal(z), axis=1)
+        out[i:i + chunk] = np.mean(diag_gaussian_logpdf(z, mi, lvi) - _log_std_normal(z), axis=1)
     return out
 
 
@@ -234,9 +218,11 @@ def bernoulli_log_likelihood(x, logits) -> np.ndarray:
     """``sum_pixels [x log sigmoid(l) + (1 - x) log(1 - sigmoid(l))]`` per example, in nats.
 
     The stable form ``-(max(l, 0) - l x + log(1 + exp(-|l|)))`` never takes the log of 0.
-    ``x`` may be continuous in [0, 1] (the course uses the grey values directly as
-    Bernoulli targets, as most VAE tutorials do); it is then a log-density up to a
-    normaliser, fine for comparing models on the same data, not an exact likelihood.
+    For binary ``x`` (0/1 pixels, :func:`course_utils.data.binarize`) this is the exact
+    log-probability of ``x``. For grey ``x`` in [0, 1] it is only the cross-entropy, not a
+    likelihood: a Bernoulli gives probabilities to 0 and 1 alone, and the normaliser that a
+    density on [0, 1] would need depends on ``logits`` (the continuous Bernoulli). The course
+    therefore reports likelihoods on binarized images only.
     Shapes: ``x`` and ``logits`` are ``(n, ...)`` with the same number of values per example.
     """
     x = np.asarray(x, dtype="float64").reshape(len(x), -1)
@@ -245,7 +231,7 @@ def bernoulli_log_likelihood(x, logits) -> np.ndarray:
     return -np.sum(bce, axis=1)
 
 
-def _as_unit_batch(x, name: str = "x") -> np.ndarray:
+def _as_unit_batch(x, name: str = "x", allow_grey: bool = False) -> np.ndarray:
     arr = _as_array(x, name)
     if arr.ndim < 2:
         raise ValueError(f"{name} must be a batch shaped (n, ...), e.g. images (n, 28, 28); "
@@ -257,6 +243,11 @@ def _as_unit_batch(x, name: str = "x") -> np.ndarray:
     if arr.min() < -1e-6 or arr.max() > 1 + 1e-6:
         raise ValueError(f"{name} must hold values in [0, 1] (Bernoulli targets), got values in "
                          f"[{arr.min():.4g}, {arr.max():.4g}]")
+    if not allow_grey and not np.all((arr == 0) | (arr == 1)):
+        raise ValueError(f"{name} holds grey values: a Bernoulli decoder gives probabilities "
+                         "only to binary images, so this would not be a likelihood. Binarize "
+                         "with data.binarize(x), or pass allow_grey=True for the "
+                         "cross-entropy bound of a model trained on grey targets")
     return arr
 
 
@@ -309,39 +300,37 @@ def _sample_chunks(x, encode, decode_logits, n_samples, seed):
             rows = i + np.arange(j, j + len(batch)) // n_samples
             log_px_z[j:j + len(batch)] = bernoulli_log_likelihood(flat[rows], logits)
         log_pz = _log_std_normal(z)
-        log_qz = _log_normal(z, m[:, None, :], lv[:, None, :])
+        log_qz = diag_gaussian_logpdf(z, m[:, None, :], lv[:, None, :])
         kl = 0.5 * np.sum(np.exp(lv) + m**2 - 1.0 - lv, axis=1)
         yield slice(i, i + b), log_px_z.reshape(b, n_samples), log_pz, log_qz, kl
 
 
-def elbo(x, encode: Callable, decode_logits: Callable, n_samples: int = 1, seed: int = 0
-         ) -> np.ndarray:
+def elbo(x, encode: Callable, decode_logits: Callable, n_samples: int = 1, seed: int = 0,
+         allow_grey: bool = False) -> np.ndarray:
     """Evidence lower bound per example, in nats (``05_variational_autoencoders``).
 
     ``ELBO(x) = E_q(z|x)[log p(x|z)] - KL(q(z|x) || N(0, I))`` with the reconstruction term
     averaged over ``n_samples`` reparameterised codes and the KL in closed form.
 
-    ``x``: ``(n, ...)`` in [0, 1] (e.g. images ``(n, 28, 28)``); the grey values are used
-    directly as Bernoulli targets (see :func:`bernoulli_log_likelihood`).
+    ``x``: ``(n, ...)`` in [0, 1] (e.g. images ``(n, 28, 28)``); pass binarized images for a
+    true lower bound on log p(x) (see :func:`bernoulli_log_likelihood`).
     ``encode(x) -> (mean, log_var)``, each ``(n, latent_dim)``; ``decode_logits(z)`` returns
     Bernoulli logits with the shape of ``x`` per example. Both may return NumPy arrays or
     tensors. Works in chunks to bound memory; same ``seed``, same numbers. Higher is better;
-    ``-elbo`` is the usual VAE loss (with ``beta = 1``).
+    ``-elbo`` is the usual VAE loss (with ``beta = 1``). Grey ``x`` raises ``ValueError``
+    unless ``allow_grey=True``: for grey targets the number is a cross-entropy, not a bound
+    on a likelihood.
     """
-    x = _as_unit_batch(x)
+    x = _as_unit_batch(x, allow_grey=allow_grey)
     out = np.empty(len(x))
     for sl, log_px_z, _, _, kl in _sample_chunks(x, encode, decode_logits, n_samples, seed):
         out[sl] = np.mean(log_px_z, axis=1) - kl
     return out
 
 
-def _logsumexp(a: np.ndarray, axis: int) -> np.ndarray:
-    top = np.max(a, axis=axis, keepdims=True)
-    return np.squeeze(top, axis=axis) + np.log(np.sum(np.exp(a - top), axis=axis))
-
-
 def importance_sampled_log_likelihood(x, encode: Callable, decode_logits: Callable,
-                                      k: int = 100, seed: int = 0) -> np.ndarray:
+                                      k: int = 100, seed: int = 0,
+                                      allow_grey: bool = False) -> np.ndarray:
     """Importance-sampled estimate of ``log p(x)`` per example, in nats (``05``).
 
     ``log (1/k) sum_i p(x|z_i) p(z_i) / q(z_i|x)`` with ``z_i ~ q(z|x)`` (the encoder is the
@@ -351,10 +340,10 @@ def importance_sampled_log_likelihood(x, encode: Callable, decode_logits: Callab
     :func:`elbo`; same ``seed``, same numbers.
     """
     k = _check_positive_int(k, "k")
-    x = _as_unit_batch(x)
+    x = _as_unit_batch(x, allow_grey=allow_grey)
     out = np.empty(len(x))
     for sl, log_px_z, log_pz, log_qz, _ in _sample_chunks(x, encode, decode_logits, k, seed):
-        out[sl] = _logsumexp(log_px_z + log_pz - log_qz, axis=1) - math.log(k)
+        out[sl] = logsumexp(log_px_z + log_pz - log_qz, axis=1) - math.log(k)
     return out
 
 
@@ -455,37 +444,173 @@ def frechet_distance(feats_a, feats_b) -> float:
                                          b.mean(axis=0), np.cov(b, rowvar=False))
 
 
-def judge_frechet_distance(images_a, images_b) -> float:
-    """Frechet distance between two image sets on the judge's features, an FID analogue for
-    Fashion-MNIST (``06_generative_adversarial_networks``).
+# ---------------------------------------------------------------- toy GAN samples (06)
 
-    Both sets: float images in [0, 1], ``(n, 28, 28)`` or ``(n, 28, 28, 1)``. Read a value
-    against the floor (real vs real) and ceiling (noise) in ``data/REFERENCE_VALUES.md``,
-    computed with the same set sizes.
+
+@dataclass(frozen=True)
+class Coverage:
+    """Result of :func:`mode_coverage`."""
+
+    covered: int  # modes holding at least their share of high-quality samples
+    n_modes: int
+    high_quality: float  # fraction of samples within ``radius`` of some centre
+    counts: np.ndarray  # high-quality samples per mode
+
+    def __str__(self) -> str:
+        return (f"{self.covered} of {self.n_modes} modes covered, "
+                f"{100 * self.high_quality:.0f}% high-quality samples")
+
+
+def mode_coverage(samples, centres, radius: float, min_share: float = 0.2) -> Coverage:
+    """How many modes a generator covers (``06_generative_adversarial_networks``).
+
+    A sample is *high-quality* when it lies within ``radius`` of its nearest centre and then
+    belongs to that mode. A mode is *covered* when it holds at least ``min_share`` times the
+    number of samples it would hold if all samples were spread evenly over the modes
+    (``min_share * len(samples) / n_modes``, and at least one sample).
     """
-    from course_utils import judge
+    samples = np.asarray(samples, dtype=float)
+    centres = np.asarray(centres, dtype=float)
+    if samples.ndim != 2 or centres.ndim != 2 or samples.shape[1] != centres.shape[1]:
+        raise ValueError(f"expected samples (n, d) and centres (k, d) with the same d, got "
+                         f"{samples.shape} and {centres.shape}")
+    if len(samples) == 0 or len(centres) == 0:
+        raise ValueError("mode_coverage needs at least one sample and one centre")
+    if radius <= 0:
+        raise ValueError(f"radius must be positive, got {radius}")
+    if not 0 <= min_share <= 1:
+        raise ValueError(f"min_share must be in [0, 1], got {min_share}")
+    dist = np.linalg.norm(samples[:, None, :] - centres[None, :, :], axis=-1)
+    nearest = dist.argmin(axis=1)
+    good = dist[np.arange(len(samples)), nearest] <= radius
+    counts = np.bincount(nearest[good], minlength=len(centres))
+    needed = max(1.0, min_share * len(samples) / len(centres))
+    return Coverage(int((counts >= needed).sum()), len(centres), float(good.mean()), counts)
 
-    a = _as_images(images_a, "images_a")
-    b = _as_images(images_b, "images_b")
-    return frechet_distance(judge.judge_features(a), judge.judge_features(b))
+
+def js_divergence(p, q, eps: float = 1e-10) -> float:
+    """Jensen-Shannon divergence (nats, between 0 and ln 2) of two discrete distributions,
+    each normalised here (``06_generative_adversarial_networks``)."""
+    p = np.asarray(p, dtype=float).ravel()
+    q = np.asarray(q, dtype=float).ravel()
+    if p.shape != q.shape or p.sum() <= 0 or q.sum() <= 0 or (p < 0).any() or (q < 0).any():
+        raise ValueError("p and q must be non-negative arrays of the same shape with mass > 0")
+    p, q = p / p.sum(), q / q.sum()
+    m = 0.5 * (p + q)
+
+    def kl(x, y):
+        nz = x > 0
+        return float(np.sum(x[nz] * np.log(x[nz] / np.maximum(y[nz], eps))))
+
+    return 0.5 * kl(p, m) + 0.5 * kl(q, m)
 
 
-def judge_accuracy(images, intended_labels) -> float:
-    """Fraction of ``images`` that the judge classifies as their ``intended_labels`` (0-9)
-    (``06``: how often a conditional GAN draws the class it was asked for)."""
-    from course_utils import judge
+def histogram_js_divergence(a, b, extent: float = 3.0, bins: int = 40) -> float:
+    """Jensen-Shannon divergence (nats) of two 2-D point clouds, estimated from their
+    histograms on a ``bins`` x ``bins`` grid over ``[-extent, extent]^2`` (``06``).
 
-    x = _as_images(images, "images")
-    y = _as_vector(intended_labels, "intended_labels")
-    _same_length(x, y, "images", "intended_labels")
-    if y.dtype.kind == "f" and not np.all(y == np.round(y)):
-        raise ValueError("intended_labels must be integer class indices 0-9")
-    y = y.astype("int64")
-    if y.min() < 0 or y.max() > 9:
-        raise ValueError(f"intended_labels must be class indices 0-9, got values in "
-                         f"[{y.min()}, {y.max()}]")
-    predicted = np.argmax(judge.judge_predict(x), axis=1)
-    return float(np.mean(predicted == y))
+    Points outside the square fall in the border cells (clipped), so no mass is lost.
+    """
+    a = np.asarray(a, dtype=float)
+    b = np.asarray(b, dtype=float)
+    for name, arr in (("a", a), ("b", b)):
+        if arr.ndim != 2 or arr.shape[1] != 2 or len(arr) == 0:
+            raise ValueError(f"{name} must be a non-empty array of 2-D points (n, 2), "
+                             f"got shape {arr.shape}")
+    edges = np.linspace(-extent, extent, bins + 1)
+    lim = extent * (1 - 1e-9)
+
+    def hist(x):
+        x = np.clip(x, -lim, lim)
+        h, _, _ = np.histogram2d(x[:, 0], x[:, 1], bins=[edges, edges])
+        return h.ravel()
+
+    return js_divergence(hist(a), hist(b))
+
+
+# ---------------------------------------------------------------- clusters and detectors (01)
+
+
+def _label_pair(y_true, clusters) -> tuple[np.ndarray, np.ndarray]:
+    y = np.asarray(y_true)
+    c = np.asarray(clusters)
+    if y.ndim != 1 or c.ndim != 1:
+        raise ValueError(f"labels and clusters must be 1-D, got shapes {y.shape} and {c.shape}")
+    if len(y) != len(c):
+        raise ValueError(f"{len(y)} labels but {len(c)} cluster assignments")
+    if len(y) == 0:
+        raise ValueError("labels and clusters are empty")
+    return y, c
+
+
+def cluster_majority(y_true, clusters) -> dict:
+    """For every cluster id: ``(most common true label, its share of the cluster, size)``
+    (``01_supervised_vs_unsupervised``)."""
+    y, c = _label_pair(y_true, clusters)
+    out = {}
+    for cid in np.unique(c):
+        values, counts = np.unique(y[c == cid], return_counts=True)
+        best = int(np.argmax(counts))
+        out[cid.item()] = (values[best].item(), counts[best] / counts.sum(), int(counts.sum()))
+    return out
+
+
+def purity(y_true, clusters) -> float:
+    """Fraction of examples whose label is the majority label of their cluster
+    (1: every cluster holds one class; ``01_supervised_vs_unsupervised``)."""
+    y, c = _label_pair(y_true, clusters)
+    return float(sum(share * size for _, share, size in cluster_majority(y, c).values()) / len(y))
+
+
+def cluster_scores(y_true, clusters) -> dict[str, float]:
+    """Agreement of clusters with hidden labels: adjusted Rand index (0: chance, 1: identical),
+    normalised mutual information (0: independent, 1: identical) and purity (``01``)."""
+    from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
+
+    y, c = _label_pair(y_true, clusters)
+    return {
+        "adjusted Rand index": float(adjusted_rand_score(y, c)),
+        "normalised mutual information": float(normalized_mutual_info_score(y, c)),
+        "purity": purity(y, c),
+    }
+
+
+def recall_by_kind(flagged, kinds, order: Sequence[str] | None = None) -> dict[str, float]:
+    """Fraction of sessions of each kind that a detector flagged (``01``). For attacks this is
+    the recall; for ``"normal"`` it is the false-positive rate."""
+    flagged = np.asarray(flagged)
+    kinds = np.asarray(kinds)
+    if flagged.dtype != bool:
+        raise TypeError(f"flagged must be a boolean array, got dtype {flagged.dtype}")
+    if flagged.shape != kinds.shape or flagged.ndim != 1:
+        raise ValueError(f"flagged {flagged.shape} and kinds {kinds.shape} must be 1-D and "
+                         "the same length")
+    order = list(order) if order is not None else list(dict.fromkeys(kinds.tolist()))
+    missing = [k for k in order if not np.any(kinds == k)]
+    if missing:
+        raise ValueError(f"no sessions of kind(s) {missing}")
+    return {k: float(flagged[kinds == k].mean()) for k in order}
+
+
+# ---------------------------------------------------------------- density models (02)
+
+
+def average_log_likelihood(model, x) -> float:
+    """Mean log-density of the examples ``x`` under ``model`` (anything with ``log_prob``), in
+    nats per example (``02_generative_modeling``). Higher is better; on held-out data it
+    measures how well the model generalises. -inf when some example gets density zero."""
+    if not hasattr(model, "log_prob"):
+        raise TypeError(f"model must have a log_prob method, got {type(model).__name__}")
+    return float(np.mean(model.log_prob(x)))
+
+
+def distinct_fraction(texts) -> float:
+    """Share of distinct strings among ``texts`` (1.0: all different; 1/n: all the same)
+    (``02_generative_modeling``)."""
+    texts = list(texts)
+    if not texts:
+        raise ValueError("texts is empty")
+    return len(set(texts)) / len(texts)
 
 
 # ---------------------------------------------------------------- anomaly scores (02, 04, 05)

@@ -11,6 +11,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from course_utils.helpers import as_images
+
 _BASE_STYLE = {
     "figure.dpi": 100,
     "figure.facecolor": "white",
@@ -55,20 +57,6 @@ def use_house_style(projector: bool | None = None) -> None:
         mpl.rcParams.update(_PROJECTOR_STYLE)
 
 
-def _as_images(images) -> np.ndarray:
-    arr = np.asarray(images)
-    if arr.ndim == 4 and arr.shape[-1] == 1:
-        arr = arr[..., 0]
-    if arr.ndim == 2 and arr.shape[1] == 784:
-        arr = arr.reshape(-1, 28, 28)
-    if arr.ndim != 3:
-        raise ValueError(
-            f"expected a batch of 2-D images shaped (n, height, width) or (n, h, w, 1), "
-            f"got shape {arr.shape}"
-        )
-    return arr
-
-
 def image_grid(
     images,
     titles: Sequence[str] | None = None,
@@ -81,7 +69,7 @@ def image_grid(
     """Show a batch of grey images in a grid (``00_start_here``)."""
     import matplotlib.pyplot as plt
 
-    arr = _as_images(images)
+    arr = as_images(images, image_shape=None, value_range=None, dtype=None, flat_ok=True)
     n = len(arr)
     if n == 0:
         raise ValueError("image_grid needs at least one image")
@@ -113,7 +101,8 @@ def image_rows(rows: dict, title: str = "", cell_size: float = 1.2):
 
     if not rows:
         raise ValueError("image_rows needs at least one row")
-    arrays = {k: _as_images(v) for k, v in rows.items()}
+    arrays = {k: as_images(v, f"row {k!r}", image_shape=None, value_range=None, dtype=None,
+                           flat_ok=True) for k, v in rows.items()}
     ncols = max(len(a) for a in arrays.values())
     fig, axes = plt.subplots(
         len(arrays),

@@ -3,12 +3,11 @@
 - Association rules: :func:`frequent_itemsets` (the Apriori algorithm), :func:`association_rules`
   with support, confidence and lift, on a boolean basket matrix such as
   :func:`course_utils.data.shopping_baskets` returns.
-- Clusters vs. hidden labels: :func:`purity`, :func:`cluster_majority`, :func:`cluster_scores`
-  (adjusted Rand index, normalised mutual information, purity).
 - Intrusion detection on :func:`course_utils.data.traffic_split`: a supervised detector
   (:func:`fit_supervised_detector`, a random forest that knows only the attacks it was shown) and
   an unsupervised one (:func:`fit_gaussian_detector`, a Gaussian density of normal traffic only,
-  thresholded by :func:`threshold_for_fpr`), compared with :func:`recall_by_kind`.
+  thresholded by :func:`threshold_for_fpr`), compared with
+  :func:`course_utils.metrics.recall_by_kind`. Cluster scores are in :mod:`course_utils.metrics`.
   Tables are printed with :func:`course_utils.metrics.report_table`.
 
 No TensorFlow here; scikit-learn is imported inside the functions that need it.
@@ -132,52 +131,6 @@ def association_rules(
     return sorted(rules, key=lambda r: (-r.lift, -r.confidence, r.antecedent, r.consequent))
 
 
-# ---------------------------------------------------------------- clusters vs. hidden labels
-
-
-def _label_pair(y_true, clusters) -> tuple[np.ndarray, np.ndarray]:
-    y = np.asarray(y_true)
-    c = np.asarray(clusters)
-    if y.ndim != 1 or c.ndim != 1:
-        raise ValueError(f"labels and clusters must be 1-D, got shapes {y.shape} and {c.shape}")
-    if len(y) != len(c):
-        raise ValueError(f"{len(y)} labels but {len(c)} cluster assignments")
-    if len(y) == 0:
-        raise ValueError("labels and clusters are empty")
-    return y, c
-
-
-def cluster_majority(y_true, clusters) -> dict:
-    """For every cluster id: ``(most common true label, its share of the cluster, size)``."""
-    y, c = _label_pair(y_true, clusters)
-    out = {}
-    for cid in np.unique(c):
-        values, counts = np.unique(y[c == cid], return_counts=True)
-        best = int(np.argmax(counts))
-        out[cid.item()] = (values[best].item(), counts[best] / counts.sum(), int(counts.sum()))
-    return out
-
-
-def purity(y_true, clusters) -> float:
-    """Fraction of examples whose label is the majority label of their cluster
-    (1: every cluster holds one class; ``01_supervised_vs_unsupervised``)."""
-    y, c = _label_pair(y_true, clusters)
-    return float(sum(share * size for _, share, size in cluster_majority(y, c).values()) / len(y))
-
-
-def cluster_scores(y_true, clusters) -> dict[str, float]:
-    """Agreement of clusters with hidden labels: adjusted Rand index (0: chance, 1: identical),
-    normalised mutual information (0: independent, 1: identical) and purity."""
-    from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
-
-    y, c = _label_pair(y_true, clusters)
-    return {
-        "adjusted Rand index": float(adjusted_rand_score(y, c)),
-        "normalised mutual information": float(normalized_mutual_info_score(y, c)),
-        "purity": purity(y, c),
-    }
-
-
 # ---------------------------------------------------------------- intrusion detectors
 
 
@@ -260,20 +213,3 @@ def fit_supervised_detector(x, kinds, seed: int = 0, n_trees: int = 100):
         raise ValueError("a supervised detector needs at least two kinds of labelled sessions")
     model = RandomForestClassifier(n_estimators=n_trees, random_state=seed, n_jobs=1)
     return model.fit(f, kinds)
-
-
-def recall_by_kind(flagged, kinds, order: Sequence[str] | None = None) -> dict[str, float]:
-    """Fraction of sessions of each kind that a detector flagged. For attacks this is the
-    recall; for ``"normal"`` it is the false-positive rate."""
-    flagged = np.asarray(flagged)
-    kinds = np.asarray(kinds)
-    if flagged.dtype != bool:
-        raise TypeError(f"flagged must be a boolean array, got dtype {flagged.dtype}")
-    if flagged.shape != kinds.shape or flagged.ndim != 1:
-        raise ValueError(f"flagged {flagged.shape} and kinds {kinds.shape} must be 1-D and "
-                         "the same length")
-    order = list(order) if order is not None else list(dict.fromkeys(kinds.tolist()))
-    missing = [k for k in order if not np.any(kinds == k)]
-    if missing:
-        raise ValueError(f"no sessions of kind(s) {missing}")
-    return {k: float(flagged[kinds == k].mean()) for k in order}

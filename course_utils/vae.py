@@ -1,101 +1,67 @@
-"""Variational autoencoder: the sampling layer, the two loss terms, the model, builders and
-the pretrained registry (introduced in ``05_variational_autoencoders``).
+"""Variational autoencoder (introduced in ``05_variational_autoencoders``).
 
-This module is the one source of truth for the VAE. The notebook writes the three formulas
-(:func:`reparameterize`, :func:`kl_divergence`, :func:`reconstruction_loss`) in its own cells
-to teach them, and ``tests/test_vae.py`` runs those cells and compares them numerically with
-the functions here, so the two cannot drift apart.
+What notebook 05 writes out, token for token (``tests/test_core_cells.py`` keeps them
+identical): the reparameterization :func:`reparameterize`, the two loss terms
+:func:`kl_divergence` and :func:`reconstruction_loss`, their sum :func:`vae_loss`, and the
+model's ``train_step`` (:class:`VAE`). What the notebook does not need to show lives in
+:class:`BaseVAE`: the loss trackers, evaluation, saving and NumPy helpers.
 
-Conventions: images are float arrays in [0, 1] shaped ``(n, 28, 28)`` (a trailing channel of
-1 is accepted); the decoder outputs Bernoulli **logits** shaped ``(n, 28, 28)``; every loss is
-in nats per image. Keras/TensorFlow are imported inside functions, and the Keras classes are
-created on first use (:func:`_keras_classes`), so importing this module stays cheap.
+Conventions: images are float arrays in [0, 1] shaped ``(n, 28, 28)``; the decoder outputs
+Bernoulli **logits** shaped ``(n, 28, 28)``; every loss is in nats per image. The course's VAEs
+are trained on **dynamically binarized** images (every epoch each pixel is drawn as 0 or 1 with
+probability equal to its grey value, :func:`binarized_batches`), the protocol under which the
+Bernoulli decoder defines a true likelihood: the test ELBO and log-likelihoods are reported on
+binarized test images (:func:`course_utils.data.binarize`), in nats and bits per pixel.
 """
 
 from __future__ import annotations
 
-import functools
-import sys
-from collections.abc import Callable
-
+import keras
 import numpy as np
+import tensorflow as tf
+from keras import ops
 
+from course_utils import config, data, metrics, progress
 from course_utils.config import Profile
+from course_utils.helpers import IMAGE_SHAPE, as_images, check_int
 
-IMAGE_SHAPE = (28, 28)
 DEFAULT_HIDDEN = (256, 128)
 BATCH_SIZE = 128
+LEARNING_RATE = 1e-3
 EPOCHS_CLASS = 15  # epochs of the course's VAEs in the ``class`` profile
 ANOMALY_LATENT_DIM = 2
 BETA_VALUES = (0.1, 1.0, 10.0)
-EVAL_SIZE = 2000  # first test images of Fashion-MNIST used by EVALUATE
+EVAL_SIZE = 2000  # first test images of Fashion-MNIST used by evaluate()
 EVAL_SEED = 0
 
 
-# ---------------------------------------------------------------- the three formulas
+# ---------------------------------------------------------------- the formulas (notebook 05)
 
 
 def reparameterize(mean, log_var, eps):
-    """z = mean + sigma * eps with sigma = exp(log_var / 2): the reparameterization trick.
-
-    ``eps`` is standard normal noise shaped like ``mean``. The randomness sits in ``eps``
-    alone, so z is a differentiable function of ``mean`` and ``log_var``.
-    """
-    from keras import ops
-
+    """z = mean + sigma * eps, with sigma = exp(log_var / 2)."""
     return mean + ops.exp(0.5 * log_var) * eps
 
 
 def kl_divergence(mean, log_var):
-    """KL( N(mean, diag(exp(log_var))) || N(0, I) ) per example, in nats (closed form).
-
-    KL = -1/2 * sum_j (1 + log_var_j - mean_j^2 - exp(log_var_j)), summed over the last axis.
-    """
-    from keras import ops
-
+    """KL( N(mean, exp(log_var)) || N(0, I) ) per example, summed over latent dims (nats)."""
     return -0.5 * ops.sum(1.0 + log_var - ops.square(mean) - ops.exp(log_var), axis=-1)
 
 
 def reconstruction_loss(x, logits):
-    """-log p(x | z) under independent Bernoulli pixels, per example, in nats.
-
-    The binary cross-entropy between the pixel values ``x`` (in [0, 1]) and
-    sigmoid(``logits``), summed over all pixels of each image. Written with logits in the
-    numerically stable form max(l, 0) - l * x + log(1 + exp(-|l|)).
-    """
-    from keras import ops
-
-    x = ops.cast(x, logits.dtype) if hasattr(logits, "dtype") else x
+    """-log p(x | z): Bernoulli cross-entropy summed over the pixels of each image (nats)."""
     per_pixel = ops.maximum(logits, 0.0) - logits * x + ops.log1p(ops.exp(-ops.abs(logits)))
     return ops.sum(ops.reshape(per_pixel, (ops.shape(per_pixel)[0], -1)), axis=-1)
 
 
+def vae_loss(x, logits, mean, log_var, beta=1.0):
+    """Batch means of reconstruction + beta * KL, and of the two terms (nats per image)."""
+    reconstruction = ops.mean(reconstruction_loss(x, logits))
+    kl = ops.mean(kl_divergence(mean, log_var))
+    return reconstruction + beta * kl, reconstruction, kl
+
+
 # ---------------------------------------------------------------- input checks
-
-
-def _as_images(x, name: str = "x") -> np.ndarray:
-    """float32 images shaped (n, 28, 28); accepts (n, 28, 28, 1). Clear errors otherwise."""
-    if isinstance(x, list | tuple):
-        x = np.asarray(x)
-    if not hasattr(x, "shape"):
-        raise TypeError(f"{name} must be an array of images, got {type(x).__name__}")
-    arr = np.asarray(x, dtype="float32")
-    if arr.ndim == 4 and arr.shape[-1] == 1:
-        arr = arr[..., 0]
-    if arr.ndim != 3 or arr.shape[1:] != IMAGE_SHAPE:
-        raise ValueError(
-            f"{name} must be images shaped (n, 28, 28) or (n, 28, 28, 1), got shape {arr.shape}"
-        )
-    if len(arr) == 0:
-        raise ValueError(f"{name} is empty: expected at least one image")
-    if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name} contains NaN or inf")
-    if arr.min() < 0.0 or arr.max() > 1.0:
-        raise ValueError(
-            f"{name} must hold pixel values in [0, 1] (use data.to_unit), got range "
-            f"[{arr.min():.3g}, {arr.max():.3g}]"
-        )
-    return arr
 
 
 def _as_codes(z, latent_dim: int, name: str = "z") -> np.ndarray:
@@ -121,200 +87,142 @@ def _check_beta(beta) -> float:
     return float(beta)
 
 
-# ---------------------------------------------------------------- Keras classes
+# ---------------------------------------------------------------- the model
 
 
-@functools.cache
-def _keras_classes() -> dict:
-    """Define (once) and register the Keras classes; returns them by name."""
-    import keras
-    import tensorflow as tf
-    from keras import ops
+@keras.saving.register_keras_serializable(package="course")
+class BaseVAE(keras.Model):
+    """Everything a VAE needs except its ``train_step`` (``05_variational_autoencoders``).
 
-    @keras.saving.register_keras_serializable(package="course")
-    class Sampling(keras.layers.Layer):
-        """Draws z ~ N(mean, exp(log_var)) with the reparameterization trick.
+    ``encoder``: images -> ``[mean, log_var]``; ``decoder``: z -> Bernoulli logits. Three
+    ``keras.metrics.Mean`` trackers (``loss``, ``reconstruction_loss``, ``kl_loss``) keep the
+    running means of the batches seen since their last reset (Keras resets them at the start of
+    every epoch and evaluation); :meth:`track` updates them. ``test_step`` measures the same
+    loss with this module's formulas. ``call`` decodes the posterior **mean**
+    (deterministic), so ``model(x)`` gives reconstruction logits. Noise for the
+    reparameterization comes from ``self.seed_generator``, seeded by ``seed``.
+    """
 
-        Call it on ``[mean, log_var]``. The noise comes from a ``keras.random.SeedGenerator``
-        owned by the layer, so a model built with the same ``seed`` draws the same noise.
-        """
+    def __init__(self, encoder, decoder, beta: float = 1.0, seed: int | None = None,
+                 **kwargs):
+        super().__init__(**kwargs)
+        self.encoder = encoder
+        self.decoder = decoder
+        self.beta = _check_beta(beta)
+        self.seed = config.resolve_seed(seed)
+        self.latent_dim = int(decoder.inputs[0].shape[-1])
+        self.seed_generator = keras.random.SeedGenerator(self.seed)
+        self.loss_tracker = keras.metrics.Mean(name="loss")
+        self.reconstruction_tracker = keras.metrics.Mean(name="reconstruction_loss")
+        self.kl_tracker = keras.metrics.Mean(name="kl_loss")
 
-        def __init__(self, seed: int | None = None, **kwargs):
-            super().__init__(**kwargs)
-            self.seed = seed
-            self.seed_generator = keras.random.SeedGenerator(seed)
+    def build(self, input_shape=None):
+        # The encoder and decoder are functional models, built when they were made.
+        self.built = True
 
-        def call(self, inputs):
-            mean, log_var = inputs
+    @property
+    def metrics(self):
+        return [self.loss_tracker, self.reconstruction_tracker, self.kl_tracker]
+
+    def track(self, loss, reconstruction, kl) -> dict:
+        """Add one batch's losses to the running means; return the means so far."""
+        self.loss_tracker.update_state(loss)
+        self.reconstruction_tracker.update_state(reconstruction)
+        self.kl_tracker.update_state(kl)
+        return {m.name: m.result() for m in self.metrics}
+
+    def call(self, inputs, training=False):
+        mean, _ = self.encoder(inputs, training=training)
+        return self.decoder(mean, training=training)
+
+    def test_step(self, data):
+        x = data[0] if isinstance(data, tuple | list) else data
+        mean, log_var = self.encoder(x, training=False)
+        eps = keras.random.normal(ops.shape(mean), seed=self.seed_generator)
+        logits = self.decoder(reparameterize(mean, log_var, eps), training=False)
+        return self.track(*vae_loss(x, logits, mean, log_var, self.beta))
+
+    # -- NumPy helpers (the contract of course_utils.metrics) ------------------------------
+
+    def encode(self, x, batch_size: int = 2000):
+        """Images -> (mean, log_var) as float32 NumPy arrays shaped (n, latent_dim)."""
+        x = as_images(x, "x")
+        means, log_vars = [], []
+        for i in range(0, len(x), batch_size):
+            m, lv = self.encoder(x[i:i + batch_size], training=False)
+            means.append(ops.convert_to_numpy(m))
+            log_vars.append(ops.convert_to_numpy(lv))
+        return np.concatenate(means), np.concatenate(log_vars)
+
+    def decode_logits(self, z, batch_size: int = 2000):
+        """Latent codes (n, latent_dim) -> Bernoulli logits shaped (n, 28, 28)."""
+        z = _as_codes(z, self.latent_dim)
+        out = [ops.convert_to_numpy(self.decoder(z[i:i + batch_size], training=False))
+               for i in range(0, len(z), batch_size)]
+        return np.concatenate(out).reshape(len(z), *IMAGE_SHAPE)
+
+    def decode(self, z, batch_size: int = 2000):
+        """Latent codes -> images in [0, 1] (the Bernoulli means, sigmoid of the logits)."""
+        logits = self.decode_logits(z, batch_size)
+        return (1.0 / (1.0 + np.exp(-logits))).astype("float32")
+
+    def reconstruct(self, x):
+        """Decode the posterior mean of each image: deterministic reconstructions."""
+        return self.decode(self.encode(x)[0])
+
+    def sample(self, n: int, seed: int = 0):
+        """``n`` new images: z ~ N(0, I) from a NumPy generator seeded by ``seed``, decoded."""
+        n = check_int(n, "n", minimum=1)
+        z = np.random.default_rng(seed).standard_normal((n, self.latent_dim))
+        return self.decode(z.astype("float32"))
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "encoder": keras.saving.serialize_keras_object(self.encoder),
+            "decoder": keras.saving.serialize_keras_object(self.decoder),
+            "beta": self.beta,
+            "seed": self.seed,
+        }
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        encoder = keras.saving.deserialize_keras_object(config.pop("encoder"))
+        decoder = keras.saving.deserialize_keras_object(config.pop("decoder"))
+        return cls(encoder, decoder, **config)
+
+
+@keras.saving.register_keras_serializable(package="course")
+class VAE(BaseVAE):
+    """Encode, sample z with the reparameterization trick, decode; minimise the VAE loss."""
+
+    def train_step(self, data):
+        x = data[0] if isinstance(data, tuple) else data
+        with tf.GradientTape() as tape:
+            mean, log_var = self.encoder(x, training=True)
             eps = keras.random.normal(ops.shape(mean), seed=self.seed_generator)
-            return reparameterize(mean, log_var, eps)
-
-        def compute_output_shape(self, input_shape):
-            return input_shape[0]
-
-        def get_config(self):
-            return {**super().get_config(), "seed": self.seed}
-
-    @keras.saving.register_keras_serializable(package="course")
-    class VAE(keras.Model):
-        """A VAE with its own ``train_step`` and ``test_step`` (``05_variational_autoencoders``).
-
-        ``encoder``: images -> ``[mean, log_var]``; ``decoder``: z -> Bernoulli logits.
-        The loss of a batch is ``reconstruction + beta * KL`` (batch means, nats per image);
-        with ``beta = 1`` it is the negative ELBO. Three ``keras.metrics.Mean`` trackers keep
-        the running means of the total, reconstruction and KL terms over the batches seen
-        since the last reset (Keras resets them at the start of every epoch and evaluation).
-        ``call`` decodes the posterior **mean** (deterministic), so ``model(x)`` gives
-        reconstruction logits.
-        """
-
-        def __init__(self, encoder, decoder, beta: float = 1.0, seed: int | None = None,
-                     **kwargs):
-            super().__init__(**kwargs)
-            self.encoder = encoder
-            self.decoder = decoder
-            self.beta = _check_beta(beta)
-            self.seed = seed
-            self.latent_dim = int(decoder.inputs[0].shape[-1])
-            self.sampler = Sampling(seed=seed, name="sampling")
-            self.total_loss_tracker = keras.metrics.Mean(name="loss")
-            self.reconstruction_loss_tracker = keras.metrics.Mean(name="reconstruction_loss")
-            self.kl_loss_tracker = keras.metrics.Mean(name="kl_loss")
-
-        def build(self, input_shape=None):
-            # The encoder and decoder are functional models, built when they were made; the
-            # sampler holds only its seed state. Nothing else needs shapes.
-            self.built = True
-
-        @property
-        def metrics(self):
-            return [self.total_loss_tracker, self.reconstruction_loss_tracker,
-                    self.kl_loss_tracker]
-
-        def call(self, inputs, training=False):
-            mean, log_var = self.encoder(inputs, training=training)
-            z = self.sampler([mean, log_var]) if training else mean
-            return self.decoder(z, training=training)
-
-        def compute_losses(self, x, training=False):
-            """Batch means of (total, reconstruction, KL) for images ``x`` (one z sample)."""
-            mean, log_var = self.encoder(x, training=training)
-            z = self.sampler([mean, log_var])
-            logits = self.decoder(z, training=training)
-            rec = ops.mean(reconstruction_loss(x, logits))
-            kl = ops.mean(kl_divergence(mean, log_var))
-            return rec + self.beta * kl, rec, kl
-
-        def _update_trackers(self, total, rec, kl):
-            self.total_loss_tracker.update_state(total)
-            self.reconstruction_loss_tracker.update_state(rec)
-            self.kl_loss_tracker.update_state(kl)
-            return {m.name: m.result() for m in self.metrics}
-
-        def train_step(self, data):
-            x = data[0] if isinstance(data, tuple | list) else data
-            with tf.GradientTape() as tape:
-                total, rec, kl = self.compute_losses(x, training=True)
-            grads = tape.gradient(total, self.trainable_weights)
-            self.optimizer.apply_gradients(zip(grads, self.trainable_weights, strict=True))
-            return self._update_trackers(total, rec, kl)
-
-        def test_step(self, data):
-            x = data[0] if isinstance(data, tuple | list) else data
-            total, rec, kl = self.compute_losses(x, training=False)
-            return self._update_trackers(total, rec, kl)
-
-        # -- numpy helpers (the contract of course_utils.metrics) --------------------
-
-        def encode(self, x, batch_size: int = 2000):
-            """Images -> (mean, log_var) as float32 numpy arrays shaped (n, latent_dim)."""
-            x = _as_images(x)
-            means, log_vars = [], []
-            for i in range(0, len(x), batch_size):
-                m, lv = self.encoder(x[i:i + batch_size], training=False)
-                means.append(ops.convert_to_numpy(m))
-                log_vars.append(ops.convert_to_numpy(lv))
-            return np.concatenate(means), np.concatenate(log_vars)
-
-        def decode_logits(self, z, batch_size: int = 2000):
-            """Latent codes (n, latent_dim) -> Bernoulli logits shaped (n, 28, 28)."""
-            z = _as_codes(z, self.latent_dim)
-            out = [ops.convert_to_numpy(self.decoder(z[i:i + batch_size], training=False))
-                   for i in range(0, len(z), batch_size)]
-            return np.concatenate(out).reshape(len(z), *IMAGE_SHAPE)
-
-        def decode(self, z, batch_size: int = 2000):
-            """Latent codes -> images in [0, 1] (the Bernoulli means, sigmoid of the logits)."""
-            logits = self.decode_logits(z, batch_size)
-            return (1.0 / (1.0 + np.exp(-logits))).astype("float32")
-
-        def reconstruct(self, x):
-            """Decode the posterior mean of each image: deterministic reconstructions."""
-            return self.decode(self.encode(x)[0])
-
-        def sample(self, n: int, seed: int = 0):
-            """``n`` new images: z ~ N(0, I) from a NumPy generator seeded by ``seed``, decoded."""
-            if isinstance(n, bool) or not isinstance(n, int | np.integer) or n <= 0:
-                raise ValueError(f"n must be a positive int, got {n!r}")
-            z = np.random.default_rng(seed).standard_normal((int(n), self.latent_dim))
-            return self.decode(z.astype("float32"))
-
-        def get_config(self):
-            return {
-                **super().get_config(),
-                "encoder": keras.saving.serialize_keras_object(self.encoder),
-                "decoder": keras.saving.serialize_keras_object(self.decoder),
-                "beta": self.beta,
-                "seed": self.seed,
-            }
-
-        @classmethod
-        def from_config(cls, config):
-            config = dict(config)
-            encoder = keras.saving.deserialize_keras_object(config.pop("encoder"))
-            decoder = keras.saving.deserialize_keras_object(config.pop("decoder"))
-            return cls(encoder, decoder, **config)
-
-    for cls in (Sampling, VAE):
-        cls.__module__, cls.__qualname__ = __name__, cls.__name__
-    return {"Sampling": Sampling, "VAE": VAE}
-
-
-def __getattr__(name: str):
-    """``vae.Sampling`` and ``vae.VAE`` are created on first access (Keras imported then)."""
-    if name in ("Sampling", "VAE"):
-        return _keras_classes()[name]
-    raise AttributeError(f"module 'course_utils.vae' has no attribute {name!r}")
-
-
-def register() -> None:
-    """Define and register the custom Keras classes (needed before loading a ``.keras`` file
-    that contains a VAE; every builder and loader in this module calls it)."""
-    _keras_classes()
-
-
-if "keras" in sys.modules:  # guard: register at import only when Keras is already loaded
-    register()
+            z = reparameterize(mean, log_var, eps)
+            logits = self.decoder(z, training=True)
+            loss, reconstruction, kl = vae_loss(x, logits, mean, log_var, self.beta)
+        grads = tape.gradient(loss, self.trainable_weights)
+        self.optimizer.apply_gradients(zip(grads, self.trainable_weights))
+        return self.track(loss, reconstruction, kl)
 
 
 # ---------------------------------------------------------------- builders
 
 
 def _check_sizes(latent_dim, hidden) -> tuple[int, tuple[int, ...]]:
-    if isinstance(latent_dim, bool) or not isinstance(latent_dim, int | np.integer):
-        raise TypeError(f"latent_dim must be an int, got {type(latent_dim).__name__}")
-    if latent_dim < 1:
-        raise ValueError(f"latent_dim must be >= 1, got {latent_dim}")
+    latent_dim = check_int(latent_dim, "latent_dim", minimum=1)
     hidden = tuple(int(h) for h in hidden)
     if not hidden or min(hidden) < 1:
         raise ValueError(f"hidden must be a non-empty sequence of positive sizes, got {hidden}")
-    return int(latent_dim), hidden
+    return latent_dim, hidden
 
 
 def build_encoder(latent_dim: int = 2, hidden=DEFAULT_HIDDEN, name: str = "encoder"):
     """Dense encoder: a (28, 28) image -> ``[mean, log_var]``, each (latent_dim,)."""
-    import keras
-
     latent_dim, hidden = _check_sizes(latent_dim, hidden)
     x_in = keras.Input(IMAGE_SHAPE, name="image")
     h = keras.layers.Flatten(name="flatten")(x_in)
@@ -326,12 +234,8 @@ def build_encoder(latent_dim: int = 2, hidden=DEFAULT_HIDDEN, name: str = "encod
 
 
 def build_decoder(latent_dim: int = 2, hidden=DEFAULT_HIDDEN, name: str = "decoder"):
-    """Dense decoder: z (latent_dim,) -> Bernoulli logits shaped (28, 28).
-
-    ``hidden`` is given in encoder order and mirrored.
-    """
-    import keras
-
+    """Dense decoder: z (latent_dim,) -> Bernoulli logits shaped (28, 28); ``hidden`` is given
+    in encoder order and mirrored."""
     latent_dim, hidden = _check_sizes(latent_dim, hidden)
     z_in = keras.Input((latent_dim,), name="z")
     h = z_in
@@ -343,61 +247,73 @@ def build_decoder(latent_dim: int = 2, hidden=DEFAULT_HIDDEN, name: str = "decod
 
 
 def build_vae(latent_dim: int = 2, beta: float = 1.0, hidden=DEFAULT_HIDDEN,
-              seed: int = 0, learning_rate: float = 1e-3, compile: bool = True):
-    """A fresh dense VAE (compiled with Adam unless ``compile=False``); weights and sampling
-    noise are deterministic in ``seed``."""
-    import keras
-
+              seed: int | None = None, learning_rate: float = LEARNING_RATE,
+              model_class: type = VAE):
+    """A fresh dense VAE of class ``model_class`` (notebook 05 passes its own), compiled with
+    Adam; its weights and sampling noise follow ``seed`` (default: the session's seed)."""
     beta = _check_beta(beta)
+    if not (isinstance(model_class, type) and issubclass(model_class, BaseVAE)):
+        raise TypeError(f"model_class must be a subclass of vae.BaseVAE, got {model_class!r}")
+    seed = config.resolve_seed(seed)
     keras.utils.set_random_seed(seed)
-    model = _keras_classes()["VAE"](build_encoder(latent_dim, hidden),
-                                    build_decoder(latent_dim, hidden), beta=beta, seed=seed,
-                                    name="vae")
-    model(np.zeros((1, *IMAGE_SHAPE), dtype="float32"))  # build every layer once
-    if compile:
-        model.compile(optimizer=keras.optimizers.Adam(learning_rate))
+    model = model_class(build_encoder(latent_dim, hidden), build_decoder(latent_dim, hidden),
+                        beta=beta, seed=seed, name="vae")
+    model.build(None)  # the encoder and decoder are built already
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate))
     return model
+
+
+def binarized_batches(x, batch_size: int, seed: int):
+    """A ``tf.data.Dataset`` of shuffled batches of ``x`` (grey images in [0, 1]), each pixel
+    redrawn as 0 or 1 with probability equal to its grey value every time it is seen
+    (dynamic binarization). Deterministic in ``seed``."""
+    images = tf.data.Dataset.from_tensor_slices(as_images(x, "x"))
+    images = images.shuffle(len(x), seed=seed, reshuffle_each_iteration=True).batch(batch_size)
+    seeds = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True).batch(2)
+    return tf.data.Dataset.zip((images, seeds)).map(
+        lambda grey, pair: tf.cast(tf.random.stateless_uniform(tf.shape(grey), pair) < grey,
+                                   tf.float32)).prefetch(2)
 
 
 def train_vae(x_train, latent_dim: int = 2, beta: float = 1.0, epochs: int = EPOCHS_CLASS,
-              batch_size: int = BATCH_SIZE, seed: int = 0, x_val=None,
-              hidden=DEFAULT_HIDDEN, learning_rate: float = 1e-3):
-    """Build and fit a VAE on images ``x_train`` in [0, 1]; returns the model.
+              batch_size: int = BATCH_SIZE, seed: int | None = None, x_val=None,
+              hidden=DEFAULT_HIDDEN, learning_rate: float = LEARNING_RATE,
+              model_class: type = VAE, callbacks=None):
+    """Build and fit a VAE on grey images ``x_train`` in [0, 1], dynamically binarized
+    (:func:`binarized_batches`); returns ``(model, history)`` (``05``).
 
-    The Keras ``History`` stays on ``model.history`` (its ``history`` dict holds the per-epoch
-    running means of the three trackers, and ``val_*`` values when ``x_val`` is given).
+    ``history`` holds the per-epoch running means of the three trackers, and ``val_*`` values
+    on ``x_val`` (binarized once, with ``seed``) when it is given. ``seed`` (default: the
+    session's seed) fixes the initial weights, the batches, the binarization and the noise.
+    Shows a progress bar unless ``callbacks`` (Keras callbacks for ``fit``) are given.
     """
-    x_train = _as_images(x_train, "x_train")
-    if isinstance(epochs, bool) or not isinstance(epochs, int | np.integer) or epochs < 1:
-        raise ValueError(f"epochs must be a positive int, got {epochs!r}")
-    if batch_size < 1:
-        raise ValueError(f"batch_size must be positive, got {batch_size}")
-    val = None if x_val is None else (_as_images(x_val, "x_val"),)
-    model = build_vae(latent_dim, beta, hidden, seed, learning_rate)
-    model.fit(x_train, epochs=int(epochs), batch_size=batch_size, shuffle=True,
-              validation_data=val, verbose=0)
-    return model
+    x_train = as_images(x_train, "x_train")
+    epochs = check_int(epochs, "epochs", minimum=1)
+    batch_size = check_int(batch_size, "batch_size", minimum=1)
+    seed = config.resolve_seed(seed)
+    model = build_vae(latent_dim, beta, hidden, seed, learning_rate, model_class)
+    val = None if x_val is None else data.binarize(x_val, seed=seed)
+    if callbacks is None:
+        callbacks = [progress.TrainingProgress(f"VAE (latent {latent_dim}, beta {beta:g})")]
+    fit = model.fit(binarized_batches(x_train, batch_size, seed), epochs=epochs, shuffle=False,
+                    validation_data=val, verbose=0, callbacks=callbacks)
+    return model, {k: np.asarray(v, dtype="float32") for k, v in fit.history.items()}
 
 
 def without_optimizer_state(model):
-    """A copy of a trained VAE with the same weights and a fresh (unbuilt) Adam optimizer, so
-    its ``.keras`` file holds the weights only (about a third of the size)."""
-    import keras
-
-    lean = _keras_classes()["VAE"].from_config(model.get_config())
-    lean(np.zeros((1, *IMAGE_SHAPE), dtype="float32"))
+    """A :class:`VAE` with the same weights and a fresh (unbuilt) Adam optimizer, so its
+    ``.keras`` file holds the weights only (about a third of the size). Works for any
+    :class:`BaseVAE`, such as the one notebook 05 defines."""
+    lean = VAE.from_config(model.get_config())
+    lean.build(None)
     lean.set_weights(model.get_weights())
-    lean.compile(optimizer=keras.optimizers.Adam(1e-3))
-    if getattr(model, "history", None) is not None:
-        lean.history = model.history
+    lean.compile(optimizer=keras.optimizers.Adam(LEARNING_RATE))
     return lean
 
 
-def make_decoder_fn(model) -> Callable[[np.ndarray], np.ndarray]:
+def make_decoder_fn(model):
     """A fast ``decode(z) -> images in [0, 1]`` for widgets: the decoder wrapped once in a
     ``tf.function`` (traced on first use), no ``predict`` overhead per call."""
-    import tensorflow as tf
-
     decoder = model.decoder
     latent_dim = int(decoder.inputs[0].shape[-1])
 
@@ -429,42 +345,28 @@ def mosaic(images, n_rows: int) -> np.ndarray:
     if n % n_rows:
         raise ValueError(f"{n} images cannot fill {n_rows} equal rows")
     n_cols = n // n_rows
-    return images[..., :].reshape(n_rows, n_cols, h, w).transpose(0, 2, 1, 3).reshape(
+    return images.reshape(n_rows, n_cols, h, w).transpose(0, 2, 1, 3).reshape(
         n_rows * h, n_cols * w)
 
 
-# ---------------------------------------------------------------- pretrained registry
+# ---------------------------------------------------------------- the course's trained VAEs
 
 
-def _evaluation_images() -> np.ndarray:
-    from course_utils import data
-
-    return data.to_unit(data.load_fashion_mnist().x_test[:EVAL_SIZE])
+def evaluation_images() -> np.ndarray:
+    """The first :data:`EVAL_SIZE` Fashion-MNIST test images, binarized with :data:`EVAL_SEED`:
+    the fixed set every recorded VAE number is measured on."""
+    return data.binarize(data.to_unit(data.load_fashion_mnist().x_test[:EVAL_SIZE]),
+                         seed=EVAL_SEED)
 
 
 def evaluate(model) -> dict:
-    """Test ELBO (nats per image, one sample, seed ``EVAL_SEED``) and mean KL of ``model`` on
-    the first ``EVAL_SIZE`` Fashion-MNIST test images."""
-    from course_utils import metrics
-
-    x = _evaluation_images()
+    """Test ELBO (nats per binarized image, one sample, seed ``EVAL_SEED``) and mean KL of
+    ``model`` on :func:`evaluation_images`."""
+    x = evaluation_images()
     mean, log_var = model.encode(x)
     elbo = metrics.elbo(x, model.encode, model.decode_logits, n_samples=1, seed=EVAL_SEED)
     kl = np.asarray(kl_divergence(mean, log_var))
     return {"test_elbo": float(np.mean(elbo)), "test_kl": float(np.mean(kl))}
-
-
-def _pretrain(profile: Profile, latent_dim: int, beta: float, normal_only: bool = False):
-    from course_utils import data
-
-    x_train, y_train, x_test, y_test = data.course_data(profile=profile)
-    if normal_only:
-        x_train, x_test, is_anomaly = data.anomaly_split(x_train, y_train, x_test, y_test)
-        x_test = x_test[~is_anomaly]  # validate on normal images only
-    model = train_vae(x_train, latent_dim=latent_dim, beta=beta,
-                      epochs=profile.epochs(EPOCHS_CLASS), seed=0, x_val=x_test)
-    model = without_optimizer_state(model)
-    return model, evaluate(model)
 
 
 def checkpoint_name(beta: float = 1.0, latent_dim: int = 2) -> str:
@@ -477,10 +379,19 @@ def checkpoint_name(beta: float = 1.0, latent_dim: int = 2) -> str:
 
 ANOMALY_CHECKPOINT = "vae_anomaly"
 
-PRETRAINED: dict[str, Callable[[Profile], tuple]] = {
-    **{checkpoint_name(b): functools.partial(_pretrain, latent_dim=2, beta=b)
-       for b in BETA_VALUES},
-    ANOMALY_CHECKPOINT: functools.partial(_pretrain, latent_dim=ANOMALY_LATENT_DIM, beta=1.0,
-                                          normal_only=True),
-}
-EVALUATE: dict[str, Callable] = {name: evaluate for name in PRETRAINED}
+
+def train_course_vae(profile: Profile | None = None, seed: int | None = None,
+                     latent_dim: int = 2, beta: float = 1.0, normal_only: bool = False,
+                     model_class: type = VAE, callbacks=None):
+    """One of the course's VAEs, trained on the profile's images for
+    ``profile.epochs(EPOCHS_CLASS)`` epochs and validated on its test images; returns
+    ``(model, history)``. ``normal_only`` leaves out the anomaly class (training and
+    validation), as notebook 05's anomaly detector needs."""
+    profile = profile or config.get_profile()
+    x_train, y_train, x_test, y_test = data.course_data(profile=profile)
+    if normal_only:
+        x_train, x_test, is_anomaly = data.anomaly_split(x_train, y_train, x_test, y_test)
+        x_test = x_test[~is_anomaly]
+    return train_vae(x_train, latent_dim=latent_dim, beta=beta,
+                     epochs=profile.epochs(EPOCHS_CLASS), seed=seed, x_val=x_test,
+                     model_class=model_class, callbacks=callbacks)

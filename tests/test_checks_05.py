@@ -1,74 +1,109 @@
-"""The self-checks of notebook 05 pass their reference and reject typical wrong answers."""
+"""Exercise checks of 05_variational_autoencoders: each reference passes, each typical mistake
+(issue 15: KL sign flipped, missing 1/2, the standard deviation where the variance belongs,
+...) fails with a message that names it and not the formula, hint() gives the formula."""
 
 import numpy as np
 import pytest
 
-from course_utils import checks
+from course_utils.checks import nb05 as checks
 
 
 def _todo(*args):
     raise NotImplementedError
 
 
+def _assert_diagnosed(result, name, mistake, words, formula):
+    assert result.status == "fail" and result.mistake == mistake, result.message
+    for word in words:
+        assert word in result.message, (word, result.message)
+    for text in formula:
+        assert text not in result.message
+    assert f"checks.hint('{name}')" in result.message
+
+
+@pytest.mark.parametrize("check", [checks.check_kl_two_gaussians, checks.check_log_normal_diag,
+                                   checks.check_reparameterize_softplus],
+                         ids=lambda c: c.__name__)
+def test_unfinished_exercise_is_not_done_yet(check, capsys):
+    assert check(_todo).status == "todo"
+    assert "not done yet" in capsys.readouterr().out
+
+
 # ---------------------------------------------------------------- kl_two_gaussians
 
 
-def _kl_right(mq, lq, mp, lp):
-    return 0.5 * np.sum(lp - lq + (np.exp(lq) + (mq - mp) ** 2) / np.exp(lp) - 1.0, axis=-1)
+def _kl(mq, lq, mp, lp, half=0.5, var=np.exp, one=1.0, reduce=lambda a: np.sum(a, axis=-1)):
+    return reduce(half * (np.log(var(lp)) - np.log(var(lq))
+                          + (var(lq) + (mq - mp) ** 2) / var(lp) - one))
 
 
 def test_kl_two_gaussians_reference_passes(capsys):
-    assert checks.check_kl_two_gaussians(_kl_right)
+    assert checks.check_kl_two_gaussians(_kl)
     assert "PASS" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("wrong", [
-    lambda mq, lq, mp, lp: _kl_right(mp, lp, mq, lq),  # KL(p || q): arguments swapped
-    lambda mq, lq, mp, lp: 2 * _kl_right(mq, lq, mp, lp),  # forgot the 1/2
-    lambda mq, lq, mp, lp: -_kl_right(mq, lq, mp, lp),  # sign error
-], ids=["swapped", "no-half", "sign"])
-def test_kl_two_gaussians_rejects_value_mistakes(wrong):
-    result = checks.check_kl_two_gaussians(wrong, verbose=False)
-    assert result.status == "fail"
-    assert "differ" in result.message and "first pair of arguments" in result.message
+KL_FORMULA = ["log var_p - log var_q", "(var_q + (mean_q - mean_p)^2) / var_p"]
 
 
-def test_kl_two_gaussians_rejects_summing_over_everything():
-    result = checks.check_kl_two_gaussians(
-        lambda mq, lq, mp, lp: np.sum(_kl_right(mq, lq, mp, lp)), verbose=False)
-    assert result.status == "fail" and "shape" in result.message
-    assert "LAST axis" in result.message
+@pytest.mark.parametrize("wrong, mistake, words", [
+    (lambda *a: -_kl(*a), "sign", ["negatives", "look at the sign"]),
+    (lambda *a: _kl(*a, half=1.0), "no_half", ["exactly twice", "factor 1/2 is missing"]),
+    (lambda mq, lq, mp, lp: _kl(mp, lp, mq, lq), "swapped", ["KL(p || q)", "not symmetric"]),
+    (lambda *a: _kl(*a, var=lambda lv: np.exp(0.5 * lv)), "std_for_variance",
+     ["standard deviation", "variance belongs"]),
+    (lambda mq, lq, mp, lp: 0.5 * np.sum(lp - lq + (lq + (mq - mp) ** 2) / lp - 1, axis=-1),
+     "log_var_as_variance", ["as if it were the variance"]),
+    (lambda *a: _kl(*a, one=0.0), "no_minus_one", ["q equal to p", "constant term"]),
+    (lambda *a: _kl(*a, reduce=np.sum), "sum_everything", ["every axis"]),
+    (lambda *a: _kl(*a, reduce=lambda v: v), "no_sum", ["one value per dimension"]),
+    (lambda *a: _kl(*a, reduce=lambda v: np.mean(v, axis=-1)), "mean_over_dims", ["averaged"]),
+], ids=["sign", "no-half", "swapped", "std", "log-var", "no-minus-one", "sum-all", "no-sum",
+        "mean"])
+def test_kl_two_gaussians_names_each_typical_mistake(wrong, mistake, words):
+    _assert_diagnosed(checks.check_kl_two_gaussians(wrong, verbose=False), "kl_two_gaussians",
+                      mistake, words, KL_FORMULA)
 
 
-def test_kl_two_gaussians_unfinished_is_not_done_yet(capsys):
-    assert checks.check_kl_two_gaussians(_todo).status == "todo"
-    assert "not done yet" in capsys.readouterr().out
+def test_kl_two_gaussians_hint_shows_the_formula(capsys):
+    checks.hint("kl_two_gaussians")
+    out = capsys.readouterr().out
+    assert all(part in out for part in KL_FORMULA)
 
 
 # ---------------------------------------------------------------- log_normal_diag
 
 
-def _log_normal_right(z, m, lv):
-    return -0.5 * np.sum(np.log(2 * np.pi) + lv + (z - m) ** 2 / np.exp(lv), axis=-1)
+LOG_2PI = float(np.log(2 * np.pi))
+
+
+def _log_normal(z, m, lv, c=LOG_2PI, std=False, lv_weight=1.0, half=-0.5,
+                reduce=lambda a: np.sum(a, axis=-1)):
+    scale = np.exp(0.5 * lv) if std else np.exp(lv)
+    return reduce(half * (c + lv_weight * lv + (z - m) ** 2 / scale))
 
 
 def test_log_normal_diag_reference_passes():
-    assert checks.check_log_normal_diag(_log_normal_right, verbose=False)
+    assert checks.check_log_normal_diag(_log_normal, verbose=False)
 
 
-@pytest.mark.parametrize("wrong", [
-    lambda z, m, lv: -0.5 * np.sum(lv + (z - m) ** 2 / np.exp(lv), axis=-1),  # no log(2 pi)
-    lambda z, m, lv: -0.5 * np.sum(np.log(2 * np.pi) + lv + (z - m) ** 2 / np.exp(0.5 * lv),
-                                   axis=-1),  # divides by the standard deviation
-    lambda z, m, lv: -0.5 * (np.log(2 * np.pi) + lv + (z - m) ** 2 / np.exp(lv)),  # no sum
-], ids=["no-2pi", "std-not-var", "no-sum"])
-def test_log_normal_diag_rejects_typical_mistakes(wrong):
-    result = checks.check_log_normal_diag(wrong, verbose=False)
-    assert result.status == "fail" and "variance, not the standard deviation" in result.message
+@pytest.mark.parametrize("wrong, mistake, words", [
+    (lambda *a: -_log_normal(*a), "sign", ["negatives"]),
+    (lambda *a: _log_normal(*a, half=-1.0), "no_half", ["factor 1/2 is missing"]),
+    (lambda *a: _log_normal(*a, c=0.0), "no_2pi", ["constant with pi"]),
+    (lambda *a: _log_normal(*a, std=True), "std_for_variance",
+     ["standard deviation", "variance belongs"]),
+    (lambda *a: _log_normal(*a, lv_weight=0.5), "half_log_var", ["log of the variance"]),
+    (lambda *a: _log_normal(*a, reduce=np.sum), "sum_everything", ["every axis"]),
+    (lambda *a: _log_normal(*a, reduce=lambda v: v), "no_sum", ["one value per dimension"]),
+], ids=["sign", "no-half", "no-2pi", "std", "half-log-var", "sum-all", "no-sum"])
+def test_log_normal_diag_names_each_typical_mistake(wrong, mistake, words):
+    _assert_diagnosed(checks.check_log_normal_diag(wrong, verbose=False), "log_normal_diag",
+                      mistake, words, ["-1/2 * [log(2 pi)", "(z - m)^2 / exp(log_var)"])
 
 
-def test_log_normal_diag_unfinished_is_not_done_yet():
-    assert checks.check_log_normal_diag(_todo, verbose=False).status == "todo"
+def test_log_normal_diag_hint_shows_the_formula(capsys):
+    checks.hint("log_normal_diag")
+    assert "-1/2 * [log(2 pi) + log_var + (z - m)^2 / exp(log_var)]" in capsys.readouterr().out
 
 
 # ---------------------------------------------------------------- reparameterize_softplus
@@ -85,15 +120,35 @@ def test_reparameterize_softplus_reference_passes(capsys):
     assert "values and gradients" in capsys.readouterr().out
 
 
-def test_reparameterize_softplus_rejects_wrong_scale():
+def _with_ops(scale):
+    def reparameterize(mean, raw, eps):
+        from keras import ops
+
+        return mean + scale(ops, raw) * eps
+
+    return reparameterize
+
+
+@pytest.mark.parametrize("wrong, mistake, words", [
+    (_with_ops(lambda ops, r: ops.exp(r)), "exp_scale", ["exp(raw_scale)"]),
+    (_with_ops(lambda ops, r: ops.softplus(r) ** 2), "variance_scale", ["by the variance"]),
+    (_with_ops(lambda ops, r: ops.sqrt(ops.softplus(r))), "sqrt_scale", ["square root"]),
+    (_with_ops(lambda ops, r: ops.exp(0.5 * ops.softplus(r))), "softplus_as_log_var",
+     ["log-variance"]),
+    (_with_ops(lambda ops, r: 1.0), "unscaled", ["not scaled"]),
+], ids=["exp", "variance", "sqrt", "log-var", "unscaled"])
+def test_reparameterize_softplus_names_each_wrong_scale(wrong, mistake, words):
+    _assert_diagnosed(checks.check_reparameterize_softplus(wrong, verbose=False),
+                      "reparameterize_softplus", mistake, words,
+                      ["mean + ops.softplus(raw_scale) * eps"])
+
+
+def test_reparameterize_softplus_names_swapped_mean_and_scale():
     from keras import ops
 
-    exp_scale = checks.check_reparameterize_softplus(
-        lambda m, r, e: m + ops.exp(r) * e, verbose=False)
-    assert exp_scale.status == "fail" and "differ" in exp_scale.message
-    variance = checks.check_reparameterize_softplus(
-        lambda m, r, e: m + ops.softplus(r) ** 2 * e, verbose=False)
-    assert variance.status == "fail" and "standard deviation" in variance.message
+    result = checks.check_reparameterize_softplus(lambda m, r, e: ops.softplus(r) + m * e,
+                                                  verbose=False)
+    _assert_diagnosed(result, "reparameterize_softplus", "swapped", ["swapped"], [])
 
 
 def test_reparameterize_softplus_rejects_blocked_gradients():
@@ -102,12 +157,12 @@ def test_reparameterize_softplus_rejects_blocked_gradients():
 
     stopped = checks.check_reparameterize_softplus(
         lambda m, r, e: m + tf.stop_gradient(ops.softplus(r)) * e, verbose=False)
-    assert stopped.status == "fail" and "no gradient reaches raw_scale" in stopped.message
+    assert stopped.mistake == "no_gradient" and "no gradient reaches raw_scale" in stopped.message
     numpy_scale = checks.check_reparameterize_softplus(
         lambda m, r, e: m + np.log1p(np.exp(np.asarray(r))) * np.asarray(e), verbose=False)
     assert numpy_scale.status == "fail" and "NumPy" in numpy_scale.message
 
 
-def test_reparameterize_softplus_unfinished_is_not_done_yet(capsys):
-    assert checks.check_reparameterize_softplus(_todo).status == "todo"
-    assert "not done yet" in capsys.readouterr().out
+def test_reparameterize_softplus_hint_shows_the_formula(capsys):
+    checks.hint("reparameterize_softplus")
+    assert "z = mean + ops.softplus(raw_scale) * eps" in capsys.readouterr().out

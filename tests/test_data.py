@@ -143,3 +143,16 @@ def test_toy_distributions():
 def test_cli_reports_success(capsys):
     assert data.main([]) == 0
     assert "verified" in capsys.readouterr().out
+
+
+def test_binarize_draws_pixels_with_the_grey_value_as_probability():
+    grey = np.full((200, 28, 28), 0.25, dtype="float32")
+    grey[:, :, :14] = 1.0
+    a, b = data.binarize(grey, seed=3), data.binarize(grey, seed=3)
+    np.testing.assert_array_equal(a, b)
+    assert a.dtype == np.float32 and set(np.unique(a)) == {0.0, 1.0}
+    assert a[:, :, :14].min() == 1.0  # probability 1 is always ink
+    assert a[:, :, 14:].mean() == pytest.approx(0.25, abs=0.01)
+    assert not np.array_equal(a, data.binarize(grey, seed=4))
+    with pytest.raises(TypeError, match="to_unit"):
+        data.binarize(np.zeros((2, 28, 28), dtype=np.uint8))

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from course_utils import data, density, metrics, widgets
+from course_utils import data, density, metrics
 
 # ---------------------------------------------------------------- input checks
 
@@ -166,7 +166,7 @@ def test_the_true_model_beats_a_wrong_one_on_held_out_data():
 
 def test_average_log_likelihood_needs_a_model():
     with pytest.raises(TypeError, match="log_prob"):
-        density.average_log_likelihood(object(), np.zeros(3))
+        metrics.average_log_likelihood(object(), np.zeros(3))
     with pytest.raises(ValueError, match="empty"):
         density.compare_densities({}, np.zeros(3), np.zeros(3))
 
@@ -279,8 +279,8 @@ def test_corpus_gives_varied_continuations_of_the_lecture_prompt():
     words, _, used = lm.next_word_distribution("I had such a")
     assert used == ("such", "a") and len(words) >= 15
     texts = lm.continuations("I had such a", n_samples=10, temperature=1.0, seed=0)
-    assert density.distinct_fraction(texts) >= 0.7
-    assert density.distinct_fraction(lm.continuations("I had such a", 5, temperature=0)) == 0.2
+    assert metrics.distinct_fraction(texts) >= 0.7
+    assert metrics.distinct_fraction(lm.continuations("I had such a", 5, temperature=0)) == 0.2
     with pytest.raises(FileNotFoundError, match="data/corpus"):
         density.load_corpus("/nonexistent/corpus.txt")
 
@@ -322,17 +322,3 @@ def test_both_outlier_approaches_separate_an_obvious_outlier_class():
 
 
 # ---------------------------------------------------------------- widget
-
-
-def test_next_word_app_only_resamples():
-    lm = density.fit_ngram(density.tokenize("I had such a good day. I had such a bad day."), 3)
-    app = widgets.next_word_app(lm, "I had such a", n_samples=3)
-    (text, temp), (draw, button), out = app.children[0].children, app.children[1].children, \
-        app.children[2]
-    assert "I had such a" in out.value and "temperature <b>1.00" in out.value
-    temp.value = 0.0
-    assert "1 different continuation(s) out of 3" in out.value
-    button.click()
-    assert draw.value == 1 and "draw 1" in out.value
-    text.value = "<b>"
-    assert "&lt;b&gt;" in out.value

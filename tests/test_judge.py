@@ -6,7 +6,7 @@ import json
 import numpy as np
 import pytest
 
-from course_utils import checkpoints, data, judge, metrics
+from course_utils import checkpoints, data, judge
 
 
 @pytest.fixture(scope="module")
@@ -17,7 +17,7 @@ def test_set():
 
 def test_checkpoint_is_small_and_loads_in_safe_mode():
     path = checkpoints.checkpoint_path(judge.JUDGE_NAME)
-    assert path.is_file(), f"{path} is missing: run `{judge.TRAIN_COMMAND}`"
+    assert path.is_file(), f"{path} is missing: run `python -m course_utils.pretrain --only judge`"
     assert path.stat().st_size < 5e6
     model = checkpoints.load_checkpoint(path)  # safe_mode=True inside
     assert model.get_layer(judge.FEATURE_LAYER).units == judge.FEATURE_DIM
@@ -31,9 +31,10 @@ def test_recorded_test_accuracy_reproduces_within_half_a_point(test_set):
     accuracy = float(np.mean(np.argmax(judge.judge_predict(x), axis=1) == y))
     assert abs(accuracy - recorded) <= 0.005
     assert recorded >= 0.90
-    assert entry["command"].startswith(judge.TRAIN_COMMAND)
+    assert entry["command"].startswith("python -m course_utils.pretrain --only judge")
+    assert entry["seed"] == judge.SEED
     assert {"seed", "epochs", "versions", "train_seconds"} <= set(entry)
-    assert metrics.judge_accuracy(x, y) == pytest.approx(accuracy)
+    assert judge.judge_accuracy(x, y) == pytest.approx(accuracy)
 
 
 def test_features_and_predictions_have_documented_shapes(test_set):
@@ -58,15 +59,15 @@ def test_judge_rejects_bad_images(bad, error, match):
     with pytest.raises(error, match=match):
         judge.judge_features(bad)
     with pytest.raises(error, match=match):
-        metrics.judge_frechet_distance(bad, bad)
+        judge.judge_frechet_distance(bad, bad)
 
 
 def test_judge_accuracy_rejects_bad_labels(test_set):
     x = test_set[0][:10]
-    with pytest.raises(ValueError, match="images has 10 entries but intended_labels has 9"):
-        metrics.judge_accuracy(x, np.zeros(9, int))
+    with pytest.raises(ValueError, match=r"one label per image \(10\), got shape \(9,\)"):
+        judge.judge_accuracy(x, np.zeros(9, int))
     with pytest.raises(ValueError, match="class indices 0-9"):
-        metrics.judge_accuracy(x, np.full(10, 10))
+        judge.judge_accuracy(x, np.full(10, 10))
 
 
 def test_frechet_distance_orders_real_and_noise(test_set):
@@ -74,9 +75,9 @@ def test_frechet_distance_orders_real_and_noise(test_set):
     x_a, _ = data.stratified_subset(x, y, 500, seed=0)
     x_b, _ = data.stratified_subset(x, y, 500, seed=1)
     noise = np.random.default_rng(0).random((500, 28, 28))
-    real = metrics.judge_frechet_distance(x_a, x_b)
-    assert real < metrics.judge_frechet_distance(noise, x_b) / 10
-    assert metrics.judge_frechet_distance(x_a, x_a) == pytest.approx(0.0, abs=1e-4)
+    real = judge.judge_frechet_distance(x_a, x_b)
+    assert real < judge.judge_frechet_distance(noise, x_b) / 10
+    assert judge.judge_frechet_distance(x_a, x_a) == pytest.approx(0.0, abs=1e-4)
 
 
 def test_published_reference_values_reproduce():
@@ -85,7 +86,7 @@ def test_published_reference_values_reproduce():
     table = values["frechet_distance"]["1000"]
     x_test, sets = judge.reference_sets(1000, values["protocol"]["seed"])
     for label in ("train images (floor)", "per-pixel Gaussian noise (ceiling)"):
-        value = metrics.judge_frechet_distance(sets[label], x_test)
+        value = judge.judge_frechet_distance(sets[label], x_test)
         assert value == pytest.approx(table[label], rel=0.01, abs=0.01)
     assert table["train images (floor)"] < table["per-pixel Gaussian noise (ceiling)"]
     text = judge.REFERENCE_MD.read_text(encoding="utf-8")
@@ -115,9 +116,9 @@ def test_training_is_deterministic():
 
 
 def test_missing_checkpoint_names_the_train_command(tmp_path):
-    with pytest.raises(checkpoints.CheckpointError, match="course_utils.judge --train"):
+    with pytest.raises(checkpoints.CheckpointError, match="course_utils.pretrain --only judge"):
         judge.load_judge(tmp_path / "judge.keras")
     broken = tmp_path / "broken.keras"
     broken.write_bytes(b"not a zip")
-    with pytest.raises(checkpoints.CheckpointError, match="course_utils.judge --train"):
+    with pytest.raises(checkpoints.CheckpointError, match="course_utils.pretrain --only judge"):
         judge.load_judge(broken)

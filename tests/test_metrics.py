@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from scipy import integrate, stats
 
-from course_utils import metrics
+from course_utils import data, metrics
 
 # ---------------------------------------------------------------- helpers
 
@@ -110,7 +110,7 @@ def test_channel_axis_is_optional_and_tensors_are_accepted():
 
 
 @pytest.mark.parametrize("bad, match", [
-    (np.zeros((4, 27, 27)), r"\(n, 28, 28\) or \(n, 28, 28, 1\); got shape \(4, 27, 27\)"),
+    (np.zeros((4, 27, 27)), r"\(n, 28, 28\) or \(n, 28, 28, 1\), got shape \(4, 27, 27\)"),
     (np.zeros((4, 784)), r"flat vectors .* reshape"),
     (np.zeros((28, 28)), r"one image .* x\[None\]"),
     (np.zeros((0, 28, 28)), r"empty"),
@@ -219,10 +219,16 @@ def test_elbo_with_a_decoder_that_ignores_z_is_exact():
 
     log_lik = metrics.bernoulli_log_likelihood(x, np.broadcast_to(logit, x.shape))
     kl = metrics.kl_diag_gaussian_closed_form(mean, log_var)
-    np.testing.assert_allclose(metrics.elbo(x, encode, decode_logits, n_samples=3),
-                               log_lik - kl, rtol=1e-10)
-    iw = metrics.importance_sampled_log_likelihood(x, encode, decode_logits, k=5000)
+    # (grey x: the identity holds for any targets, so the cross-entropy bound is allowed here)
+    np.testing.assert_allclose(metrics.elbo(x, encode, decode_logits, n_samples=3,
+                                            allow_grey=True), log_lik - kl, rtol=1e-10)
+    iw = metrics.importance_sampled_log_likelihood(x, encode, decode_logits, k=5000,
+                                                   allow_grey=True)
     np.testing.assert_allclose(iw, log_lik, atol=0.05)
+    with pytest.raises(ValueError, match="not be a likelihood"):
+        metrics.elbo(x, encode, decode_logits)
+    with pytest.raises(ValueError, match="binarize"):
+        metrics.importance_sampled_log_likelihood(x, encode, decode_logits)
 
 
 def test_importance_sampling_sits_between_elbo_and_exact_log_likelihood(toy):
@@ -432,3 +438,72 @@ def test_report_table_rejects_bad_rows():
         metrics.report_table([[1, 2]], "x")
     with pytest.raises(ValueError, match="empty"):
         metrics.report_table([], "x")
+
+
+# ---------------------------------------------------------------- toy GAN measures (06)
+
+
+def test_mode_coverage_counts_hand_made_samples():
+    centres = np.array([[0.0, 0.0], [10.0, 0.0], [0.0, 10.0], [10.0, 10.0]])
+    samples = np.concatenate([
+        np.full((10, 2), 0.0) + [0.05, 0.0],  # 10 near mode 0
+        np.full((10, 2), 10.0) - [0.0, 0.05],  # 10 near mode 3
+        [[10.0, 0.1]],  # 1 near mode 1: below a fifth of its fair share (0.2 * 26 / 4 = 1.3)
+        np.full((5, 2), 5.0),  # 5 far from everything
+    ])
+    cov = metrics.mode_coverage(samples, centres, radius=0.5)
+    assert cov.covered == 2 and cov.n_modes == 4
+    assert cov.high_quality == pytest.approx(21 / 26)
+    np.testing.assert_array_equal(cov.counts, [10, 1, 0, 10])
+    assert "2 of 4 modes" in str(cov)
+    assert metrics.mode_coverage(samples, centres, radius=0.5, min_share=0.0).covered == 3
+
+
+def test_mode_coverage_of_the_ring_itself_is_complete():
+    pts, _ = data.ring_of_gaussians(4000, std=0.05, seed=3)
+    cov = metrics.mode_coverage(pts, data.ring_centres(8), radius=0.15)
+    assert cov.covered == 8 and cov.high_quality > 0.98
+    one_mode = np.repeat(data.ring_centres(8)[:1], 100, axis=0)
+    assert metrics.mode_coverage(one_mode, data.ring_centres(8), radius=0.15).covered == 1
+
+
+@pytest.mark.parametrize("samples, centres, radius, match", [
+    (np.zeros((5, 3)), np.zeros((2, 2)), 1.0, "same d"),
+    (np.zeros((0, 2)), np.zeros((2, 2)), 1.0, "at least one"),
+    (np.zeros((5, 2)), np.zeros((2, 2)), 0.0, "radius"),
+])
+def test_mode_coverage_rejects_bad_input(samples, centres, radius, match):
+    with pytest.raises(ValueError, match=match):
+        metrics.mode_coverage(samples, centres, radius)
+
+
+def test_js_divergence_closed_forms():
+    assert metrics.js_divergence([1, 2, 3], [2, 4, 6]) == pytest.approx(0.0, abs=1e-12)
+    assert metrics.js_divergence([1, 0], [0, 1]) == pytest.approx(np.log(2))
+    p, q = np.array([0.5, 0.5]), np.array([0.9, 0.1])
+    m = (p + q) / 2
+    want = 0.5 * np.sum(p * np.log(p / m)) + 0.5 * np.sum(q * np.log(q / m))
+    assert metrics.js_divergence(p, q) == pytest.approx(want)
+    with pytest.raises(ValueError, match="same shape"):
+        metrics.js_divergence([1, 2], [1, 2, 3])
+
+
+def test_histogram_js_is_zero_for_identical_and_ln2_for_disjoint_clouds():
+    a = np.random.default_rng(0).normal(size=(500, 2))
+    assert metrics.histogram_js_divergence(a, a) == pytest.approx(0.0, abs=1e-12)
+    assert metrics.histogram_js_divergence(a * 0.01 - 2, a * 0.01 + 2) == pytest.approx(np.log(2))
+    with pytest.raises(ValueError, match=r"\(n, 2\)"):
+        metrics.histogram_js_divergence(np.zeros((4, 3)), a)
+
+
+
+def test_image_codec_png_is_lossless_and_jpeg_trades_bytes_for_error():
+    x = np.random.default_rng(0).random((4, 28, 28))
+    x = np.round(x * 255) / 255  # exactly representable in 8 bits
+    png_bytes, png_mse = metrics.image_codec(x, "PNG")
+    assert png_mse == pytest.approx(0.0, abs=1e-12) and png_bytes > 100
+    low = metrics.image_codec(x, "JPEG", quality=5)
+    high = metrics.image_codec(x, "JPEG", quality=95)
+    assert low[0] < high[0] and low[1] > high[1]
+    with pytest.raises(TypeError, match="to_unit"):
+        metrics.image_codec(np.zeros((1, 28, 28), dtype=np.uint8), "PNG")

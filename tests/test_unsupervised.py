@@ -5,7 +5,7 @@ from itertools import combinations
 import numpy as np
 import pytest
 
-from course_utils import data
+from course_utils import data, metrics
 from course_utils import unsupervised as u
 
 # ---------------------------------------------------------------- baskets and rules
@@ -105,24 +105,24 @@ def test_rule_mining_rejects_bad_input():
 
 def test_purity_and_scores():
     y = np.array([0, 0, 0, 1, 1, 2])
-    assert u.purity(y, [5, 5, 5, 9, 9, 1]) == 1.0  # same partition, other names
-    assert u.purity(y, [0, 0, 0, 0, 0, 0]) == pytest.approx(0.5)
-    assert u.purity(y, [0, 0, 1, 1, 1, 1]) == pytest.approx((2 + 2) / 6)
-    perfect = u.cluster_scores(y, [5, 5, 5, 9, 9, 1])
+    assert metrics.purity(y, [5, 5, 5, 9, 9, 1]) == 1.0  # same partition, other names
+    assert metrics.purity(y, [0, 0, 0, 0, 0, 0]) == pytest.approx(0.5)
+    assert metrics.purity(y, [0, 0, 1, 1, 1, 1]) == pytest.approx((2 + 2) / 6)
+    perfect = metrics.cluster_scores(y, [5, 5, 5, 9, 9, 1])
     assert perfect == pytest.approx({"adjusted Rand index": 1.0,
                                      "normalised mutual information": 1.0, "purity": 1.0})
     rng = np.random.default_rng(0)
-    chance = u.cluster_scores(rng.integers(0, 10, 5000), rng.integers(0, 10, 5000))
+    chance = metrics.cluster_scores(rng.integers(0, 10, 5000), rng.integers(0, 10, 5000))
     assert abs(chance["adjusted Rand index"]) < 0.01 and chance["purity"] < 0.15
 
 
 def test_cluster_majority():
-    maj = u.cluster_majority(np.array([3, 3, 1, 1, 1]), np.array([0, 0, 0, 2, 2]))
+    maj = metrics.cluster_majority(np.array([3, 3, 1, 1, 1]), np.array([0, 0, 0, 2, 2]))
     assert maj == {0: (3, pytest.approx(2 / 3), 3), 2: (1, 1.0, 2)}
     with pytest.raises(ValueError, match="3 labels but 2"):
-        u.purity([1, 2, 3], [1, 2])
+        metrics.purity([1, 2, 3], [1, 2])
     with pytest.raises(ValueError, match="empty"):
-        u.purity([], [])
+        metrics.purity([], [])
 
 
 # ---------------------------------------------------------------- detectors
@@ -161,8 +161,8 @@ def test_detectors_on_simulated_traffic_tell_the_lecture_story():
     det = u.fit_gaussian_detector(normal[:1000])
     threshold = u.threshold_for_fpr(det.score(normal[1000:]), fpr=0.02)
     uns_flags = det.score(test.x) > threshold
-    sup_r = u.recall_by_kind(sup_flags, test.kind)
-    uns_r = u.recall_by_kind(uns_flags, test.kind)
+    sup_r = metrics.recall_by_kind(sup_flags, test.kind)
+    uns_r = metrics.recall_by_kind(uns_flags, test.kind)
     assert all(sup_r[k] > 0.95 for k in data.KNOWN_ATTACKS)
     assert sup_r[data.NEW_ATTACK] < 0.2  # never saw it, calls it normal
     assert uns_r[data.NEW_ATTACK] > 0.7  # unlike anything normal
@@ -183,13 +183,13 @@ def test_detector_input_errors():
     with pytest.raises(ValueError, match="two kinds"):
         u.fit_supervised_detector(np.ones((5, 6)), ["normal"] * 5)
     with pytest.raises(TypeError, match="boolean"):
-        u.recall_by_kind(np.array([0, 1]), np.array(["a", "b"]))
+        metrics.recall_by_kind(np.array([0, 1]), np.array(["a", "b"]))
     with pytest.raises(ValueError, match="no sessions"):
-        u.recall_by_kind(np.array([True]), np.array(["a"]), order=["a", "b"])
+        metrics.recall_by_kind(np.array([True]), np.array(["a"]), order=["a", "b"])
 
 
 def test_recall_by_kind():
     flags = np.array([True, False, True, True])
     kinds = np.array(["normal", "normal", "scan", "scan"])
-    assert u.recall_by_kind(flags, kinds) == {"normal": 0.5, "scan": 1.0}
-    assert list(u.recall_by_kind(flags, kinds, order=["scan", "normal"])) == ["scan", "normal"]
+    assert metrics.recall_by_kind(flags, kinds) == {"normal": 0.5, "scan": 1.0}
+    assert list(metrics.recall_by_kind(flags, kinds, order=["scan", "normal"])) == ["scan", "normal"]

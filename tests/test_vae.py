@@ -1,7 +1,5 @@
-"""course_utils.vae: the formulas, the sampling layer, the VAE model, saving and the registry."""
+"""course_utils.vae: the formulas, the VAE model, binarized training, saving and evaluation."""
 
-import ast
-import json
 import math
 
 import numpy as np
@@ -23,8 +21,8 @@ def images():
 
 @pytest.fixture(scope="module")
 def trained(images):
-    """A tiny VAE trained for two epochs (a few seconds)."""
-    return vae.train_vae(images[0], epochs=2, batch_size=128, seed=0, **TINY)
+    """A tiny VAE trained for two epochs (a few seconds), with its history."""
+    return vae.train_vae(images[0], epochs=2, batch_size=128, seed=0, x_val=images[1], **TINY)
 
 
 # ---------------------------------------------------------------- the formulas
@@ -91,42 +89,62 @@ def test_reparameterize_without_noise_is_the_mean():
                                                   np.zeros((1, 2), "float32")), mean)
 
 
-# ---------------------------------------------------------------- the sampling layer
+# ---------------------------------------------------------------- the reparameterization
 
 
-def test_gradients_flow_through_the_sampling_layer():
+def test_gradients_flow_through_the_reparameterization():
     import tensorflow as tf
 
     rng = np.random.default_rng(3)
     mean = tf.Variable(rng.normal(0, 1, (8, 2)).astype("float32"))
     log_var = tf.Variable(rng.normal(0, 0.5, (8, 2)).astype("float32"))
-    layer = vae.Sampling(seed=1)
+    eps = rng.standard_normal((8, 2)).astype("float32")
     with tf.GradientTape() as tape:
-        z = layer([mean, log_var])
+        z = vae.reparameterize(mean, log_var, eps)
         loss = tf.reduce_sum(z)
     g_mean, g_log_var = tape.gradient(loss, [mean, log_var])
-    assert g_mean is not None and g_log_var is not None
     np.testing.assert_allclose(g_mean, np.ones((8, 2)))  # dz/dmean = 1
     # dz/dlog_var = 1/2 sigma eps = (z - mean) / 2: not zero, and exactly this
     np.testing.assert_allclose(g_log_var, 0.5 * (z.numpy() - mean.numpy()), rtol=1e-5, atol=1e-6)
     assert np.all(np.abs(g_log_var.numpy()) > 0)
 
 
-def test_sampling_draws_from_the_right_gaussian():
+def test_reparameterized_draws_have_the_asked_for_mean_and_spread():
     n = 20_000
     mean = np.full((n, 1), 1.5, "float32")
     log_var = np.full((n, 1), math.log(0.25), "float32")
-    z = np.asarray(vae.Sampling(seed=2)([mean, log_var]))
+    eps = np.random.default_rng(2).standard_normal((n, 1)).astype("float32")
+    z = np.asarray(vae.reparameterize(mean, log_var, eps))
     assert z.mean() == pytest.approx(1.5, abs=0.02) and z.std() == pytest.approx(0.5, abs=0.02)
 
 
-def test_sampling_is_deterministic_in_its_seed():
-    mean, log_var = np.zeros((4, 3), "float32"), np.zeros((4, 3), "float32")
-    a = np.asarray(vae.Sampling(seed=7)([mean, log_var]))
-    b = np.asarray(vae.Sampling(seed=7)([mean, log_var]))
-    c = np.asarray(vae.Sampling(seed=8)([mean, log_var]))
-    np.testing.assert_array_equal(a, b)
-    assert not np.allclose(a, c)
+def test_vae_loss_is_reconstruction_plus_beta_kl():
+    rng = np.random.default_rng(5)
+    x = (rng.random((4, 28, 28)) < 0.5).astype("float32")
+    logits = rng.normal(0, 2, (4, 28, 28)).astype("float32")
+    mean, log_var = rng.normal(size=(4, 3)).astype("float32"), rng.normal(size=(4, 3)).astype(
+        "float32")
+    total, rec, kl = (float(v) for v in vae.vae_loss(x, logits, mean, log_var, beta=0.3))
+    assert rec == pytest.approx(float(np.mean(vae.reconstruction_loss(x, logits))), rel=1e-6)
+    assert kl == pytest.approx(float(np.mean(vae.kl_divergence(mean, log_var))), rel=1e-6)
+    assert total == pytest.approx(rec + 0.3 * kl, rel=1e-6)
+
+
+def test_dynamic_binarization_is_seeded_and_has_the_grey_value_as_mean():
+    import tensorflow as tf
+
+    grey = np.full((64, 28, 28), 0.3, "float32")
+    grey[:, :14] = 0.9
+    first = np.concatenate([b.numpy() for b in vae.binarized_batches(grey, 16, seed=1)])
+    again = np.concatenate([b.numpy() for b in vae.binarized_batches(grey, 16, seed=1)])
+    np.testing.assert_array_equal(first, again)
+    assert set(np.unique(first)) == {0.0, 1.0}
+    assert first[:, :14].mean() == pytest.approx(0.9, abs=0.02)
+    assert first[:, 14:].mean() == pytest.approx(0.3, abs=0.02)
+    ds = vae.binarized_batches(grey, 16, seed=1).repeat(2)
+    epochs = [b.numpy() for b in ds]
+    assert not np.array_equal(epochs[0], epochs[4])  # redrawn every time it is seen
+    assert isinstance(ds, tf.data.Dataset)
 
 
 # ---------------------------------------------------------------- the model
@@ -135,7 +153,7 @@ def test_sampling_is_deterministic_in_its_seed():
 def test_train_step_updates_weights_and_trackers(images):
     model = vae.build_vae(beta=0.5, seed=0, **TINY)
     before = [w.copy() for w in model.get_weights()]
-    logs = model.train_on_batch(images[0][:128], return_dict=True)
+    logs = model.train_on_batch((images[0][:128] > 0.5).astype("float32"), return_dict=True)
     assert set(logs) == {"loss", "reconstruction_loss", "kl_loss"}
     # one batch: each running mean is that batch's value, and loss = rec + beta * KL
     assert logs["loss"] == pytest.approx(logs["reconstruction_loss"] + 0.5 * logs["kl_loss"],
@@ -143,7 +161,7 @@ def test_train_step_updates_weights_and_trackers(images):
     changed = [not np.array_equal(a, b) for a, b in zip(before, model.get_weights(), strict=True)]
     kernels = [i for i, w in enumerate(model.trainable_weights) if w.path.endswith("kernel")]
     assert kernels and all(changed[i] for i in kernels)
-    assert model.total_loss_tracker.count.numpy() == 1
+    assert model.loss_tracker.count.numpy() == 1
 
 
 def test_test_step_leaves_weights_alone_and_trackers_are_running_means(images):
@@ -161,15 +179,22 @@ def test_test_step_leaves_weights_alone_and_trackers_are_running_means(images):
 
 
 def test_fit_records_all_three_curves(trained):
-    hist = trained.history.history
-    assert {"loss", "reconstruction_loss", "kl_loss"} <= set(hist)
+    hist = trained[1]
+    assert {"loss", "reconstruction_loss", "kl_loss", "val_loss", "val_kl_loss"} <= set(hist)
     assert len(hist["loss"]) == 2 and hist["loss"][1] < hist["loss"][0]
 
 
-def test_same_seed_same_model(images):
-    a = vae.train_vae(images[0][:256], epochs=1, seed=5, **TINY)
-    b = vae.train_vae(images[0][:256], epochs=1, seed=5, **TINY)
-    c = vae.train_vae(images[0][:256], epochs=1, seed=6, **TINY)
+def test_same_seed_same_model_and_the_session_seed_is_the_default(images):
+    a = vae.train_vae(images[0][:256], epochs=1, seed=5, **TINY)[0]
+    b = vae.train_vae(images[0][:256], epochs=1, seed=5, **TINY)[0]
+    c = vae.train_vae(images[0][:256], epochs=1, seed=6, **TINY)[0]
+    config.set_seed(6)
+    try:
+        d = vae.train_vae(images[0][:256], epochs=1, **TINY)[0]
+    finally:
+        config.set_seed(config.DEFAULT_SEED)
+    for wa, wc in zip(c.get_weights(), d.get_weights(), strict=True):
+        np.testing.assert_array_equal(wa, wc)
     for wa, wb in zip(a.get_weights(), b.get_weights(), strict=True):
         np.testing.assert_array_equal(wa, wb)
     assert not np.allclose(a.get_weights()[0], c.get_weights()[0])
@@ -179,8 +204,9 @@ def test_same_seed_same_model(images):
 def test_save_and_load_in_safe_mode_gives_the_same_outputs(trained, images, tmp_path):
     import keras
 
-    path = checkpoints.save_model_atomic(vae.without_optimizer_state(trained),
-                                         tmp_path / "vae_tiny.keras")
+    trained = trained[0]
+    path = tmp_path / "vae_tiny.keras"
+    assert checkpoints.save_model_atomic(vae.without_optimizer_state(trained), path)
     loaded = keras.saving.load_model(path, safe_mode=True, compile=False)
     assert type(loaded) is vae.VAE and loaded.beta == trained.beta
     assert loaded.latent_dim == 2 and loaded.seed == trained.seed
@@ -194,13 +220,30 @@ def test_save_and_load_in_safe_mode_gives_the_same_outputs(trained, images, tmp_
     assert path.stat().st_size < 1_000_000
 
 
-def test_lean_copy_drops_optimizer_state_and_keeps_history(trained):
-    lean = vae.without_optimizer_state(trained)
-    assert lean.history is trained.history
-    assert len(lean.optimizer.variables) < len(trained.optimizer.variables)
+def test_lean_copy_drops_optimizer_state_and_works_for_notebook_subclasses(trained):
+    model = trained[0]
+    lean = vae.without_optimizer_state(model)
+    assert len(lean.optimizer.variables) < len(model.optimizer.variables)
+
+    class NotebookVAE(vae.BaseVAE):  # what notebook 05 defines: not registered for saving
+        pass
+
+    mine = NotebookVAE.from_config(model.get_config())
+    mine.set_weights(model.get_weights())
+    assert type(vae.without_optimizer_state(mine)) is vae.VAE
+
+
+def test_build_vae_takes_a_notebook_model_class():
+    class Other(vae.BaseVAE):
+        pass
+
+    assert type(vae.build_vae(model_class=Other, **TINY)) is Other
+    with pytest.raises(TypeError, match="BaseVAE"):
+        vae.build_vae(model_class=dict, **TINY)
 
 
 def test_helpers_follow_the_metrics_contract(trained, images):
+    trained = trained[0]
     x = images[1]
     mean, log_var = trained.encode(x[..., None])  # a channel axis is accepted
     assert mean.shape == log_var.shape == (64, 2) and mean.dtype == np.float32
@@ -216,7 +259,10 @@ def test_helpers_follow_the_metrics_contract(trained, images):
 
 def test_metrics_elbo_matches_the_model_and_is_below_the_importance_sampled_estimate(
         trained, images):
-    x = images[1]
+    from course_utils import data
+
+    trained = trained[0]
+    x = data.binarize(images[1], seed=0)
     elbo = metrics.elbo(x, trained.encode, trained.decode_logits, n_samples=200, seed=0)
     # the same bound from this module's formulas: -E[reconstruction] - KL
     mean, log_var = trained.encode(x)
@@ -237,6 +283,7 @@ def test_metrics_elbo_matches_the_model_and_is_below_the_importance_sampled_esti
 
 
 def test_bad_input_is_explained(trained):
+    trained = trained[0]
     with pytest.raises(ValueError, match=r"\(n, 28, 28\)"):
         trained.encode(np.zeros((2, 27, 27)))
     with pytest.raises(ValueError, match=r"\[0, 1\]"):
@@ -247,13 +294,13 @@ def test_bad_input_is_explained(trained):
         trained.decode_logits(np.zeros((3, 5)))
     with pytest.raises(TypeError, match="array"):
         trained.decode_logits("z")
-    with pytest.raises(ValueError, match="positive int"):
+    with pytest.raises(ValueError, match="n must be an int >= 1"):
         trained.sample(0)
     with pytest.raises(ValueError, match="beta"):
         vae.build_vae(beta=-1.0, **TINY)
     with pytest.raises(TypeError, match="latent_dim must be an int"):
         vae.build_encoder(latent_dim=2.5)
-    with pytest.raises(ValueError, match="latent_dim must be >= 1"):
+    with pytest.raises(ValueError, match="latent_dim must be an int >= 1"):
         vae.build_decoder(latent_dim=0)
     with pytest.raises(ValueError, match="epochs"):
         vae.train_vae(np.zeros((4, 28, 28)), epochs=0)
@@ -270,72 +317,18 @@ def test_latent_grid_runs_left_to_right_and_top_to_bottom():
         vae.mosaic(tiles, n_rows=4)
 
 
-# ---------------------------------------------------------------- registry
+# ---------------------------------------------------------------- the course's VAEs
 
 
-def test_registry_names_and_pretrain_walk():
-    from course_utils import pretrain
-
-    names = set(vae.PRETRAINED)
-    assert {"vae_2d", vae.ANOMALY_CHECKPOINT} <= names
-    assert {vae.checkpoint_name(b) for b in vae.BETA_VALUES} <= names
-    assert vae.checkpoint_name(0.1) == "vae_2d_beta0p1" and vae.checkpoint_name(1.0) == "vae_2d"
-    assert set(vae.EVALUATE) == names
-    for name in names:
-        checkpoints.checkpoint_path(name)  # a valid file stem
-        assert pretrain.registry()[name][0] == "course_utils.vae"
-
-
-def test_a_registry_entry_trains_evaluates_and_saves_small(tmp_path):
+def test_course_vae_trains_on_normal_images_and_evaluates_on_binarized_ones():
     tiny = config.Profile(name="tiny", budget="", description="", train_size=300,
                           test_size=100, epoch_scale=0.01)
-    model, found = vae.PRETRAINED[vae.ANOMALY_CHECKPOINT](tiny)
-    assert model.latent_dim == vae.ANOMALY_LATENT_DIM
+    model, history = vae.train_course_vae(tiny, seed=0, latent_dim=vae.ANOMALY_LATENT_DIM,
+                                          normal_only=True)
+    assert model.latent_dim == vae.ANOMALY_LATENT_DIM and "val_loss" in history
+    found = vae.evaluate(model)
     assert set(found) == {"test_elbo", "test_kl"} and np.isfinite(list(found.values())).all()
-    assert vae.EVALUATE[vae.ANOMALY_CHECKPOINT](model) == found  # reproducible
-    path = checkpoints.save_model_atomic(model, tmp_path / "a.keras")
-    assert path.stat().st_size < 5_000_000
-
-
-# ---------------------------------------------------------------- no drift from the notebook
-
-
-NOTEBOOK = config.NOTEBOOK_DIR / "05_variational_autoencoders.ipynb"
-TAUGHT = ("reparameterize", "kl_divergence", "reconstruction_loss")
-
-
-def _taught_functions() -> dict:
-    """Run the notebook's own definitions of the three formulas (only the `def`s)."""
-    import keras
-    from keras import ops
-
-    cells = json.loads(NOTEBOOK.read_text(encoding="utf-8"))["cells"]
-    found = {}
-    for cell in cells:
-        if cell["cell_type"] != "code":
-            continue
-        tree = ast.parse("".join(cell["source"]))
-        for node in tree.body:
-            if isinstance(node, ast.FunctionDef) and node.name in TAUGHT:
-                namespace = {"np": np, "ops": ops, "keras": keras}
-                exec(compile(ast.Module([node], []), NOTEBOOK.name, "exec"), namespace)
-                found[node.name] = namespace[node.name]
-    return found
-
-
-def test_the_notebook_teaches_exactly_the_package_formulas():
-    taught = _taught_functions()
-    assert set(taught) == set(TAUGHT), f"notebook 05 must define {TAUGHT}, found {set(taught)}"
-    rng = np.random.default_rng(4)
-    mean, log_var = rng.normal(0, 1, (6, 3)).astype("float32"), rng.normal(
-        0, 1, (6, 3)).astype("float32")
-    eps = rng.standard_normal((6, 3)).astype("float32")
-    x = rng.random((6, 28, 28)).astype("float32")
-    logits = rng.normal(0, 4, (6, 28, 28)).astype("float32")
-    pairs = [
-        (taught["reparameterize"](mean, log_var, eps), vae.reparameterize(mean, log_var, eps)),
-        (taught["kl_divergence"](mean, log_var), vae.kl_divergence(mean, log_var)),
-        (taught["reconstruction_loss"](x, logits), vae.reconstruction_loss(x, logits)),
-    ]
-    for got, want in pairs:
-        np.testing.assert_allclose(np.asarray(got), np.asarray(want), rtol=1e-5, atol=1e-5)
+    assert vae.evaluate(model) == found  # reproducible
+    x = vae.evaluation_images()
+    assert set(np.unique(x)) == {0.0, 1.0} and len(x) == vae.EVAL_SIZE
+    assert vae.checkpoint_name(0.1) == "vae_2d_beta0p1" and vae.checkpoint_name(1.0) == "vae_2d"

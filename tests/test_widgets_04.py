@@ -10,7 +10,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from course_utils import models, widgets
+from course_utils import autoencoders
+from course_utils.widgets import nb04 as widgets
+from course_utils.widgets.base import FramePlayer
 
 
 class FakeAutoencoder:
@@ -42,22 +44,23 @@ def _switcher():
 
 def test_switcher_predicts_once_per_model_when_built():
     sw, aes = _switcher()
+    assert isinstance(sw, FramePlayer)
     assert all(ae.predict_calls == 1 for ae in aes.values())
-    assert sw.shown_code_size == sw.slider.value
-    assert list(sw.slider.options) == [2, 4, 8, 16]
+    assert sw.shown == sw.slider.value == 8  # the middle code size first
+    assert sw.keys == [2, 4, 8, 16] and sw.slider.label == "8" and sw.play is None
 
 
 def test_moving_the_slider_shows_that_code_size_without_predicting():
     sw, aes = _switcher()
     first = sw.image.value
     sw.slider.value = 2
-    assert sw.shown_code_size == 2
+    assert sw.shown == 2
     assert sw.image.value != first and _png(sw.image.value).ndim == 3
     expected = np.mean((aes[2].predict(_images()) - _images()) ** 2)
     assert f"{expected:.4f}" in sw.caption.value
     assert "0.0500" in sw.caption.value  # the test-set error handed in for code size 2
     sw.show(16)
-    assert sw.shown_code_size == 16 and "<b>16</b>" in sw.caption.value
+    assert sw.shown == 16 and "<b>16</b>" in sw.caption.value
     assert aes[2].predict_calls == 2  # the one call made by this test, above
     assert all(aes[k].predict_calls == 1 for k in (4, 8, 16))
 
@@ -69,7 +72,7 @@ def test_switcher_caches_pictures_and_errors_shrink_with_code_size():
     renders = sw.n_renders
     sw.show(16)
     sw.show(2)
-    assert bytes(sw.image.value) == picture
+    assert bytes(sw.image.value) == picture and sw.frames[2] == picture
     assert sw.n_renders == renders + 1  # code size 16 drawn once; 2 came from the cache
     errors = [sw.errors[k].mean() for k in sw.sizes]
     assert errors == sorted(errors, reverse=True)
@@ -87,11 +90,12 @@ def test_switcher_rejects_bad_input():
         sw.show(3)
 
 
-def test_switcher_works_with_a_real_autoencoder():
-    _, _, ae = models.build_autoencoder(2)
+def test_switcher_works_with_a_real_untrained_autoencoder():
+    encoder, decoder = autoencoders.build_parts(2)
+    ae = autoencoders.build_autoencoder(encoder, decoder)
     sw = widgets.code_size_switcher({2: ae}, _images(3))
     assert sw.reconstructions[2].shape == (3, 28, 28)
-    assert sw.shown_code_size == 2
+    assert sw.shown == 2 and "code size <b>2</b>" in sw.caption.value
 
 
 def _explorer():
@@ -101,18 +105,19 @@ def _explorer():
 
 def test_denoising_slider_shows_stored_results_only():
     ex, aes = _explorer()
+    assert isinstance(ex, FramePlayer) and ex.shown == 0.2
     assert all(ae.predict_calls == 1 for ae in aes.values())
     ex.slider.value = 0.5
-    assert ex.shown_level == 0.5 and "noise std <b>0.5</b>" in ex.caption.value
+    assert ex.shown == 0.5 and "noise std <b>0.5</b>" in ex.caption.value
     ex.show(0.0)
-    assert ex.shown_level == 0.0
+    assert ex.shown == 0.0 and sorted(ex.frames) == [0.0, 0.2, 0.5] and ex.n_renders == 3
     assert all(ae.predict_calls == 1 for ae in aes.values())
 
 
 def test_denoising_inputs_and_errors_follow_the_noise_level():
     ex, _ = _explorer()
     np.testing.assert_array_equal(ex.noisy[0.0], _images())
-    np.testing.assert_array_equal(ex.noisy[0.5], models.add_noise(_images(), 0.5, seed=0))
+    np.testing.assert_array_equal(ex.noisy[0.5], autoencoders.add_noise(_images(), 0.5, seed=0))
     noisy_mse = [ex.mse(s)["noisy input"] for s in ex.levels]
     assert noisy_mse[0] == 0.0 and noisy_mse == sorted(noisy_mse)
     row = ex.mse(0.2)
@@ -124,15 +129,15 @@ def test_denoising_inputs_and_errors_follow_the_noise_level():
 def test_denoising_explorer_rejects_bad_levels():
     with pytest.raises(ValueError, match="noise_levels"):
         widgets.denoising_explorer({"a": FakeAutoencoder(0.5)}, _images(), noise_levels=(-0.1,))
+    with pytest.raises(ValueError, match="noise_levels"):
+        widgets.denoising_explorer({"a": FakeAutoencoder(0.5)}, _images(), noise_levels=("x",))
     ex, _ = _explorer()
     with pytest.raises(ValueError, match="one of"):
         ex.show(0.3)
+    with pytest.raises(ValueError, match="one of"):
+        ex.mse(0.3)
 
 
-def test_image_rows_png_checks_shapes():
-    png = widgets.image_rows_png({"a": _images(2), "b": _images(3)}, title="t")
-    assert _png(png).shape[2] in (3, 4)
-    with pytest.raises(ValueError, match="row 'a'"):
-        widgets.image_rows_png({"a": np.zeros((2, 784))})
-    with pytest.raises(ValueError, match="at least one row"):
-        widgets.image_rows_png({})
+def test_default_levels_start_in_the_middle():
+    ex = widgets.denoising_explorer({"a": FakeAutoencoder(0.5)}, _images(2))
+    assert ex.levels == list(widgets.DENOISING_LEVELS) and ex.shown == 0.4

@@ -2,11 +2,12 @@
 
 import io
 
+import ipywidgets
 import numpy as np
 import pytest
 from PIL import Image
 
-from course_utils import widgets
+from course_utils.widgets import nb05 as widgets
 
 
 class CountingDecoder:
@@ -37,9 +38,9 @@ def _explorer(**kwargs):
 
 def test_moving_a_slider_decodes_that_point_once():
     ex, dec = _explorer()
-    assert len(dec.calls) == 1 and ex.n_updates == 1  # the first draw
+    assert len(dec.calls) == 1 and ex.n_updates == 1 and ex.shown == (0.0, 0.0)
     ex.z0.value = 1.5
-    assert len(dec.calls) == 2
+    assert len(dec.calls) == 2 and ex.shown == (1.5, 0.0)
     np.testing.assert_allclose(dec.calls[-1], [[1.5, 0.0]])
     shown = _png(ex.image.value)
     assert shown.shape == (28 * 8, 28 * 8)
@@ -50,7 +51,7 @@ def test_moving_a_slider_decodes_that_point_once():
 def test_set_point_moves_both_sliders_with_one_redraw():
     ex, dec = _explorer()
     image = ex.set_point(-2.0, 2.5)
-    assert (ex.z0.value, ex.z1.value) == (-2.0, 2.5)
+    assert (ex.z0.value, ex.z1.value) == (-2.0, 2.5) == ex.shown
     assert len(dec.calls) == 2 and ex.n_updates == 2
     np.testing.assert_allclose(dec.calls[-1], [[-2.0, 2.5]])
     assert image.shape == (28, 28) and ex.last_image is image
@@ -75,22 +76,14 @@ def test_crosshair_follows_the_point_on_an_unchanged_background():
 
 def test_caption_names_the_class_of_the_nearest_code():
     codes = np.array([[0.0, 0.0], [2.0, 2.0]], dtype="float32")
-    text = widgets.explorer_caption([1.9, 1.8], codes, np.array([3, 7]), [str(i) for i in range(10)])
+    text = widgets.explorer_caption([1.9, 1.8], codes, np.array([3, 7]),
+                                    [str(i) for i in range(10)])
     assert "<b>7</b>" in text and "+1.90" in text
 
 
 def test_legend_lists_every_class():
     html = widgets.class_legend_html(["a", "b", "c"])
     assert all(name in html for name in ("a", "b", "c")) and html.count("&#9632;") == 3
-
-
-def test_png_bytes_keeps_values_and_scales():
-    img = np.linspace(0, 1, 28 * 28).reshape(28, 28)
-    out = _png(widgets.png_bytes(img, scale=3))
-    assert out.shape == (84, 84) and out.dtype == np.uint8
-    assert out[0, 0] == 0 and out[-1, -1] == 255
-    rgb = np.zeros((5, 6, 3), np.uint8)
-    assert _png(widgets.png_bytes(rgb)).shape == (5, 6, 3)
 
 
 def test_plane_background_without_codes_and_bad_inputs():
@@ -109,6 +102,8 @@ def test_bad_arguments_are_explained():
         widgets.latent_explorer("not a function")
     with pytest.raises(ValueError, match="extent"):
         widgets.latent_explorer(CountingDecoder(), extent=0.0)
+    with pytest.raises(ValueError, match="image_scale"):
+        widgets.latent_explorer(CountingDecoder(), image_scale=0)
     ex, _ = _explorer()
     with pytest.raises(ValueError, match=r"z0 must be a number in \[-3.0, 3.0\]"):
         ex.set_point(5.0, 0.0)
@@ -117,10 +112,8 @@ def test_bad_arguments_are_explained():
 
 
 def test_the_widget_tree_holds_both_images_and_sliders():
-    import ipywidgets
-
     ex, _ = _explorer()
     assert isinstance(ex.widget, ipywidgets.VBox)
-    top = ex.widget.children[0].children
-    assert top == (ex.plane, ex.image)
+    assert ex.widget.children[0].children == (ex.plane, ex.image)
+    assert ex.widget.children[2] is ex.caption
     assert ex.z0.min == -3.0 and ex.z1.max == 3.0
