@@ -52,7 +52,10 @@ def _configure_threads(n_threads: int | None) -> int:
     global _THREADS_SET
     import tensorflow as tf
 
-    n = n_threads or int(os.environ.get("COURSE_THREADS", 0)) or (os.cpu_count() or 1)
+    env = os.environ.get("COURSE_THREADS", "").strip()
+    if env and not env.isdigit():
+        raise ValueError(f"COURSE_THREADS must be a whole number of CPU threads, got {env!r}")
+    n = n_threads or int(env or 0) or (os.cpu_count() or 1)
     if not _THREADS_SET:
         try:
             tf.config.threading.set_intra_op_parallelism_threads(n)
