@@ -8,11 +8,12 @@ import numpy as np
 
 def _latent_explorer_probe():
     import course_utils
-    from course_utils import checkpoints, vae, widgets
+    from course_utils import checkpoints, pretrained, vae
+    from course_utils.widgets import nb05 as widgets
 
     course_utils.setup(seed=0, quiet=True)
     try:
-        model = checkpoints.load_pretrained("vae_2d")
+        model = pretrained.load("vae_2d")[0]
     except checkpoints.CheckpointError:
         model = vae.build_vae(latent_dim=2)  # same decoder cost, untrained weights
     explorer = widgets.latent_explorer(vae.make_decoder_fn(model), extent=3.0)
@@ -26,7 +27,8 @@ def _latent_explorer_probe():
 
 
 def _gan_playback_probe():
-    from course_utils import gan, widgets
+    from course_utils import gan
+    from course_utils.widgets import nb06 as widgets
 
     run = gan.train_toy_gan(steps=400, record_every=5, seed=0)
     player = widgets.toy_gan_player(run)

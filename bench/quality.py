@@ -97,7 +97,7 @@ def vae(budget_s: float) -> dict:
 
 def dcgan(budget_s: float) -> dict:
     import course_utils
-    from course_utils import data, gan, metrics
+    from course_utils import data, gan, judge
 
     course_utils.setup(seed=0, quiet=True)
     ds = data.load_fashion_mnist()
@@ -105,7 +105,7 @@ def dcgan(budget_s: float) -> dict:
     ref = data.to_unit(data.stratified_subset(ds.x_test, ds.y_test, 2000, seed=0)[0])
 
     def fd(images_unit) -> float:
-        return float(metrics.judge_frechet_distance(images_unit[..., 0]
+        return float(judge.judge_frechet_distance(images_unit[..., 0]
                                                     if images_unit.ndim == 4 else images_unit, ref))
 
     anchor = anchors.TutorialDCGAN(seed=0)
@@ -124,8 +124,7 @@ def dcgan(budget_s: float) -> dict:
     import tensorflow as tf
 
     course_utils.setup(seed=0, quiet=True)
-    model = gan.GAN(gan.build_dcgan_generator(seed=0), gan.build_dcgan_discriminator(seed=1),
-                    seed=0)
+    model = gan.GAN(gan.build_dcgan_generator(), gan.build_dcgan_discriminator(), seed=0)
     # the optimizer settings of gan.train_dcgan
     model.compile(d_optimizer=keras.optimizers.Adam(1e-3, beta_1=0.5),
                   g_optimizer=keras.optimizers.Adam(1e-3, beta_1=0.5))

@@ -1,8 +1,14 @@
-"""Render bench/results.json as BENCHMARKS.md (every number comes from the results file)."""
+"""Render bench/results.json as BENCHMARKS.md (every number comes from the results file).
+
+Every ``## `` section appears once: :func:`render` assembles named sections, and text appended
+under a heading that already exists (``bench/NOTES.md`` may start with its own heading) joins
+that section instead of repeating it."""
 
 from __future__ import annotations
 
 from pathlib import Path
+
+NOTES_HEADING = "## Notes on missed targets and limits"
 
 
 def _fmt(v, unit="", digits=1):
@@ -13,7 +19,7 @@ def _met(ok) -> str:
     return "n/a" if ok is None else ("met" if ok else "**missed**")
 
 
-def render(r: dict, targets: dict) -> str:
+def render(r: dict, targets: dict, notes_file: Path | None = None) -> str:
     m = r.get("machine", {})
     out = [
         "# Benchmarks",
@@ -32,8 +38,16 @@ def render(r: dict, targets: dict) -> str:
     ]
     suite = r.get("suite", {})
     s = suite.get("wall_s")
-    out.append(f"| whole `ci` test run < {targets['suite_s']:.0f} s | {_fmt(s, ' s', 0)} | "
+    load = suite.get("load_before")
+    extra = (f" (CPU {_fmt(suite.get('cpu_s'), ' s', 0)}, load {load[0]:.1f})"
+             if load and suite.get("cpu_s") is not None else "")
+    out.append(f"| whole `ci` test run (pytest of `make test`) < {targets['suite_s']:.0f} s | "
+               f"{_fmt(s, ' s', 0)}{extra} | "
                f"{_met(None if s is None else s < targets['suite_s'])} |")
+    ci = r.get("fresh_ci", {})
+    if ci.get("wall_s") is not None and "fresh_ci_s" in targets:
+        out.append(f"| fresh-clone CI (`bash .ci/run`) < {targets['fresh_ci_s']:.0f} s | "
+                   f"{_fmt(ci['wall_s'], ' s', 0)} | {_met(ci['wall_s'] < targets['fresh_ci_s'])} |")
     nbs = r.get("notebooks", {})
     cls = nbs.get("class", {})
     if cls:
@@ -64,6 +78,7 @@ def render(r: dict, targets: dict) -> str:
     if "startup" in r:
         out += ["", f"Start-up (fresh kernel to the end of the Setup cell, median of "
                     f"{len(r['startup']['runs_s'])}): {_fmt(r['startup']['median_s'], ' s')}."]
+    out += _suite_section(r)
     if nbs:
         profiles = [p for p in ("ci", "class", "live", "full") if p in nbs]
         names = sorted({n for p in profiles for n in nbs[p]})
@@ -99,8 +114,96 @@ def render(r: dict, targets: dict) -> str:
                 out.append(f"| {row['model']} | {_fmt(row.get('seconds'), ' s', 0)} | "
                            f"{row.get('quality', 'n/a')} | {row.get('note', '')} |")
             out.append("")
-    notes_file = Path(__file__).with_name("NOTES.md")
+    notes_file = notes_file or Path(__file__).with_name("NOTES.md")
     if notes_file.is_file():
-        out += ["", "## Notes on missed targets and limits", "",
-                notes_file.read_text(encoding="utf-8").strip()]
-    return "\n".join(out) + "\n"
+        notes = notes_file.read_text(encoding="utf-8").strip()
+        if not notes.startswith("## "):  # the notes may bring their own heading
+            notes = f"{NOTES_HEADING}\n\n{notes}"
+        out += ["", notes]
+    return "\n".join(merge_sections(out)) + "\n"
+
+
+def merge_sections(lines: list[str]) -> list[str]:
+    """The document with every ``## `` heading once: a repeated heading's text is appended to
+    the first section of that name (in the order the sections first appear)."""
+    head: list[str] = []
+    chunks: dict[str, list[list[str]]] = {}
+    current: list[str] = head
+    for line in "\n".join(lines).split("\n"):
+        if line.startswith("## "):
+            current = []
+            chunks.setdefault(line.strip(), []).append(current)
+        else:
+            current.append(line)
+
+    def trimmed(chunk: list[str]) -> list[str]:
+        start = next((i for i, x in enumerate(chunk) if x.strip()), len(chunk))
+        end = max((i + 1 for i, x in enumerate(chunk) if x.strip()), default=start)
+        return chunk[start:end]
+
+    merged = trimmed(head)
+    for heading, parts in chunks.items():
+        body = []
+        for part in filter(None, map(trimmed, parts)):
+            body += ([""] if body else []) + part
+        merged += ["", heading, "", *body]
+    return merged
+
+
+def _executions(counts: dict | None) -> dict[str, str]:
+    if not counts:
+        return {}
+    return {stem: f"{c['notebook']}" + (f" + {c['student']} student" if c["student"] else "")
+            for stem, c in counts.items() if stem != "other"}
+
+
+def _suite_section(r: dict) -> list[str]:
+    """Before/after of the test run: time, CPU, load, executions per notebook, slowest tests."""
+    runs = [(label, r[key]) for label, key in (("before", "suite_before"), ("after", "suite"))
+            if isinstance(r.get(key), dict) and r[key].get("wall_s") is not None]
+    if not runs:
+        return []
+    out = ["", "## Test run (`make test`), before and after", "",
+           "Wall time of the pytest command on this machine; CPU time is every process the run "
+           "started (pytest, its workers, kernels, JupyterLab, Chromium), which depends less on "
+           "other load. *Kernels per notebook* counts every kernel that ran the notebook's "
+           "setup cell, whoever started it (`tests/executed.py`, counter).", "",
+           "| | " + " | ".join(label for label, _ in runs) + " |",
+           "|---|" + "---|" * len(runs)]
+
+    def row(name, fn):
+        out.append(f"| {name} | " + " | ".join(fn(v) for _, v in runs) + " |")
+
+    row("command", lambda v: f"`{v.get('command', '')}`")
+    row("measured", lambda v: f"{v.get('date', '?')}, {v.get('commit', '?')}")
+    row("wall time", lambda v: _fmt(v.get("wall_s"), " s", 0))
+    row("CPU time, all processes", lambda v: _fmt(v.get("cpu_s"), " s", 0))
+    row("load average at start (1, 5, 15 min)",
+        lambda v: ", ".join(f"{x:.1f}" for x in v.get("load_before", [])) or "n/a")
+    row("result", lambda v: " ".join(v.get("summary", [])).strip("= ") or "n/a")
+    per = [(label, _executions(v.get("executions"))) for label, v in runs]
+    stems = sorted({s for _, e in per for s in e})
+    if stems:
+        out += ["", "Kernels per notebook in one run (a student version run on its own counts "
+                "as *student*; a student version replayed in its notebook's kernel does not "
+                "start one):", "",
+                "| notebook | " + " | ".join(label for label, _ in per) + " |",
+                "|---|" + "---|" * len(per)]
+        for stem in stems:
+            out.append(f"| {stem} | " + " | ".join(e.get(stem, "n/a") for _, e in per) + " |")
+    ci = r.get("fresh_ci", {})
+    if ci.get("steps"):
+        out += ["", f"Fresh-clone CI, `bash .ci/run` on a copy of the checkout without .venv "
+                f"({ci.get('date', '?')}, {ci.get('commit', '?')}, load "
+                f"{', '.join(f'{x:.1f}' for x in ci.get('load_before', []))}): "
+                f"{_fmt(ci.get('wall_s'), ' s', 0)} in all, "
+                f"{' '.join(ci.get('summary', [])).strip('= ') or 'no test summary'}.", "",
+                "| step | seconds |", "|---|---:|"]
+        out += [f"| {st['step']} | {st['seconds']} |" for st in ci["steps"]]
+    for label, v in runs:
+        slowest = v.get("slowest") or []
+        if slowest:
+            out += ["", f"Slowest {len(slowest)} test phases, {label}:", "",
+                    "| seconds | phase | test |", "|---:|---|---|"]
+            out += [f"| {t['seconds']:.1f} | {t['phase']} | `{t['test']}` |" for t in slowest]
+    return out

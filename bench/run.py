@@ -5,7 +5,10 @@ Parts (pick with ``--parts``):
 - ``startup``: seconds from a fresh kernel to the end of the Setup cell;
 - ``notebooks``: wall time and peak kernel memory of every notebook, Restart & Run All, per
   profile (``--profiles ci class live``);
-- ``suite``: the whole `ci` test run (`make test`'s pytest command);
+- ``ci`` (only when asked for): `.ci/run` on a fresh copy of the checkout, seconds per step;
+- ``suite``: the whole `ci` test run (`make test`'s pytest command): wall and CPU time, the 15
+  slowest tests and how many kernels executed each notebook (``--suite-label suite_before``
+  with ``--suite-root``/``--suite-args`` records a baseline from another checkout or command);
 - ``interactivity``: latency of one latent-explorer update and one GAN playback step;
 - ``quality``: time to quality of the course's VAE and DCGAN against re-implementations of the
   TF tutorials' published configurations (``bench/anchors.py``), on the same machine, same run.
@@ -18,9 +21,14 @@ import argparse
 import json
 import os
 import platform
+import re
+import resource
+import shlex
 import subprocess
 import sys
+import tempfile
 import time
+import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -28,7 +36,8 @@ RESULTS = ROOT / "bench" / "results.json"
 TABLE = ROOT / "BENCHMARKS.md"
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 TARGETS = {
-    "suite_s": 300.0,            # whole ci test run
+    "suite_s": 180.0,            # whole ci test run (pytest of make test, 2 cores)
+    "fresh_ci_s": 300.0,         # bash .ci/run on a fresh clone, warm package cache
     "class_notebook_s": 180.0,   # each notebook in class
     "class_peak_mb": 3072.0,     # peak kernel memory in class
     "live_notebook_s": 30.0,     # each notebook in live
@@ -106,16 +115,80 @@ def part_notebooks(results: dict, profiles: list[str]) -> None:
                   f"{r['kernel_peak_mb'] or float('nan'):7.0f} MB {r['error'] or ''}", flush=True)
 
 
-def part_suite(results: dict) -> None:
-    t0 = time.perf_counter()
-    env = dict(os.environ, COURSE_PROFILE="ci")
-    proc = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-n", "2", "--dist", "loadscope", "--nbval-lax",
-         "--nbval-current-env", "-p", "no:cacheprovider", "tests", "notebooks", "student"],
-        cwd=ROOT, env=env, capture_output=True, text=True)
-    results["suite"] = {"wall_s": time.perf_counter() - t0, "returncode": proc.returncode,
-                        "summary": proc.stdout.strip().splitlines()[-1:]}
-    print(f"suite: {results['suite']['wall_s']:.0f} s rc={proc.returncode}", flush=True)
+# `make test`'s pytest command (the Makefile's TEST_ARGS; tests/test_bench.py keeps them equal)
+SUITE_ARGS = ["-n", "2", "--dist", "loadscope", "--no-loadscope-reorder", "tests"]
+DURATION = re.compile(r"^\s*([0-9.]+)s (setup|call|teardown)\s+(\S.*)$")
+
+
+def parse_durations(output: str, n: int = 15) -> list[dict]:
+    """The ``--durations`` lines of a pytest run, slowest first."""
+    rows = []
+    in_section = False
+    for line in output.splitlines():
+        if "slowest" in line and "durations" in line:
+            in_section = True
+            continue
+        if in_section:
+            m = DURATION.match(line)
+            if m:
+                rows.append({"seconds": float(m.group(1)), "phase": m.group(2),
+                             "test": m.group(3).strip()})
+            elif line.startswith("=") or (rows and not line.strip()):
+                in_section = False
+    return sorted(rows, key=lambda r: -r["seconds"])[:n]
+
+
+def _cpu_children() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def part_suite(results: dict, root: Path = ROOT, args: list[str] | None = None,
+               label: str = "suite") -> None:
+    """The whole `ci` test run: wall time, CPU time of every process it started, the slowest
+    tests, and how many kernels ran each notebook (an IPython start-up file in a private
+    IPYTHONDIR logs every kernel that runs a notebook's setup cell, whoever started it)."""
+    from tests import executed
+
+    args = SUITE_ARGS if args is None else args
+    run = uuid.uuid4().hex[:12]
+    with tempfile.TemporaryDirectory(prefix="course-bench-") as tmp:
+        log = Path(tmp) / "executions.jsonl"
+        env = dict(os.environ, COURSE_PROFILE="ci", COURSE_TEST_RUN=run,
+                   **executed.install_counter(Path(tmp) / "ipython", log))
+        if root != ROOT:  # another checkout: its kernels import its own course_utils
+            env["PYTHONPATH"] = str(root)
+        command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                   "--durations=15", *args]
+        load_before = os.getloadavg()
+        cpu0, t0 = _cpu_children(), time.perf_counter()
+        proc = subprocess.run(command, cwd=root, env=env, capture_output=True, text=True)
+        wall, cpu = time.perf_counter() - t0, _cpu_children() - cpu0
+        counts = executed.count_executions(log, root, run)
+    output = proc.stdout + proc.stderr
+    results[label] = {
+        "wall_s": wall, "cpu_s": cpu, "returncode": proc.returncode,
+        "command": "pytest " + " ".join(args), "root": str(root),
+        "commit": _commit(root), "load_before": [round(x, 2) for x in load_before],
+        "load_after": [round(x, 2) for x in os.getloadavg()],
+        "summary": proc.stdout.strip().splitlines()[-1:],
+        "slowest": parse_durations(output), "executions": counts,
+        "date": time.strftime("%Y-%m-%d %H:%M")}
+    worst = max((c["notebook"] + c["student"] for k, c in counts.items() if k != "other"),
+                default=0)
+    print(f"{label}: {wall:.0f} s wall, {cpu:.0f} s CPU, rc={proc.returncode}, "
+          f"load {load_before[0]:.1f}; at most {worst} kernel(s) per notebook", flush=True)
+
+
+def _commit(root: Path) -> str:
+    try:
+        out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root, text=True,
+                             capture_output=True, timeout=10).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        out = ""
+    dirty = subprocess.run(["git", "status", "--porcelain"], cwd=root, text=True,
+                           capture_output=True).stdout.strip() if out else ""
+    return (out or "unknown") + (" + uncommitted changes" if dirty else "")
 
 
 def _latency(fn, n: int) -> dict:
@@ -128,6 +201,44 @@ def _latency(fn, n: int) -> dict:
     times.sort()
     return {"median_ms": times[len(times) // 2], "p95_ms": times[int(0.95 * (len(times) - 1))],
             "n": n}
+
+
+CI_STEP = re.compile(r"^\[ci\] (.+): (\d+) s \(total (\d+) s\)$")
+
+
+def part_ci(results: dict) -> None:
+    """`.ci/run` on a fresh copy of this checkout (tracked and untracked files, as a clone of
+    the working tree would have them; no .venv, no build/): seconds per step and in all. pip's
+    download cache is left as it is, so a second run measures CI with a warm cache."""
+    files = subprocess.run(["git", "ls-files", "-z", "--cached", "--others",
+                            "--exclude-standard"], cwd=ROOT, capture_output=True,
+                           check=True).stdout.split(b"\0")
+    with tempfile.TemporaryDirectory(prefix="course-fresh-ci-") as tmp:
+        clone = Path(tmp) / "fresh_ci"
+        clone.mkdir(parents=True, exist_ok=True)
+        subprocess.run(["git", "init", "-q", str(clone)], check=True)
+        for rel in filter(None, (f.decode() for f in files)):
+            src = ROOT / rel
+            if src.is_file():
+                (clone / rel).parent.mkdir(parents=True, exist_ok=True)
+                (clone / rel).write_bytes(src.read_bytes())
+                (clone / rel).chmod(src.stat().st_mode)
+        env = {k: v for k, v in os.environ.items()
+               if not k.startswith(("COURSE_", "VIRTUAL_ENV", "IPYTHONDIR"))}
+        load = os.getloadavg()
+        t0 = time.perf_counter()
+        proc = subprocess.run(["bash", ".ci/run"], cwd=clone, env=env, capture_output=True,
+                              text=True)
+        wall = time.perf_counter() - t0
+    output = proc.stdout + proc.stderr
+    steps = [{"step": m.group(1), "seconds": int(m.group(2))}
+             for m in map(CI_STEP.match, output.splitlines()) if m]
+    summary = [ln for ln in output.splitlines() if " passed" in ln or " failed" in ln][-1:]
+    results["fresh_ci"] = {"wall_s": wall, "returncode": proc.returncode, "steps": steps,
+                           "summary": summary, "load_before": [round(x, 2) for x in load],
+                           "date": time.strftime("%Y-%m-%d %H:%M"), "commit": _commit(ROOT)}
+    print(f"fresh CI: {wall:.0f} s, rc={proc.returncode}: "
+          + ", ".join(f"{s['step'].split(' (')[0]} {s['seconds']} s" for s in steps), flush=True)
 
 
 def part_interactivity(results: dict) -> None:
@@ -148,10 +259,17 @@ def part_quality(results: dict, budget_s: float) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--parts", default="startup,notebooks,suite,interactivity,quality")
+    parser.add_argument("--parts", default="startup,notebooks,suite,interactivity,quality",
+                        help="comma-separated; also `ci` (.ci/run on a fresh copy, not default)")
     parser.add_argument("--profiles", nargs="*", default=["ci", "class", "live"])
     parser.add_argument("--quality-budget", type=float, default=600.0,
                         help="seconds of training per model in the quality part")
+    parser.add_argument("--suite-label", default="suite", choices=["suite", "suite_before"],
+                        help="where the suite part is recorded (suite_before: the baseline)")
+    parser.add_argument("--suite-root", type=Path, default=ROOT,
+                        help="checkout whose tests the suite part runs (default: this one)")
+    parser.add_argument("--suite-args", default=None,
+                        help="pytest arguments of the suite part (default: make test's)")
     args = parser.parse_args(argv)
     sys.path.insert(0, str(ROOT))
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -162,8 +280,11 @@ def main(argv: list[str] | None = None) -> int:
         part_startup(results)
     if "notebooks" in parts:
         part_notebooks(results, args.profiles)
+    if "ci" in parts:
+        part_ci(results)
     if "suite" in parts:
-        part_suite(results)
+        part_suite(results, args.suite_root.resolve(),
+                   shlex.split(args.suite_args) if args.suite_args else None, args.suite_label)
     if "interactivity" in parts:
         part_interactivity(results)
     if "quality" in parts:
