@@ -183,14 +183,14 @@ def voxel_figure(grids, titles=None, title: str = "Voxel shapes", n_cols: int = 
         raise ValueError(f"got {len(titles)} titles for {len(g)} grids")
     n_cols = min(helpers.check_int(n_cols, "n_cols", minimum=1), len(g))
     n_rows = -(-len(g) // n_cols)
-    fig = plt.figure(figsize=(2.6 * n_cols, 2.6 * n_rows))
+    fig = plt.figure(figsize=(2.3 * n_cols, 2.1 * n_rows))  # two rows fit on one slide
     for i, grid in enumerate(g):
         ax = fig.add_subplot(n_rows, n_cols, i + 1, projection="3d")
         draw_voxels(ax, grid)
         ax.set_xlabel("x")
         ax.set_ylabel("y")
         ax.set_zlabel("z")
-        ax.tick_params(labelsize=6)
+        ax.tick_params(labelsize=6, pad=0)
         if titles is not None:
             ax.set_title(str(titles[i]), fontsize=9)
     fig.suptitle(title)
