@@ -5,19 +5,8 @@ import numpy as np
 import pytest
 
 from course_utils.checks import nb04 as checks
-
-
-def _todo(*args):
-    raise NotImplementedError
-
-
-def _assert_diagnosed(result, name, mistake, words, formula):
-    assert result.status == "fail" and result.mistake == mistake, result.message
-    for word in words:
-        assert word in result.message, (word, result.message)
-    for text in formula:
-        assert text not in result.message
-    assert f"checks.hint('{name}')" in result.message
+from tests.check_helpers import assert_diagnosed as _assert_diagnosed
+from tests.check_helpers import todo as _todo
 
 
 @pytest.mark.parametrize("check", [checks.check_quantize_codes,

@@ -6,20 +6,8 @@ import numpy as np
 import pytest
 
 from course_utils.checks import nb06 as checks
-
-
-def _todo(*args):
-    raise NotImplementedError
-
-
-def _assert_diagnosed(result, name, mistake, words, formula):
-    assert result.status == "fail" and result.mistake == mistake, result.message
-    for word in words:
-        assert word in result.message, (word, result.message)
-    for text in formula:
-        assert text not in result.message
-    assert f"checks.hint('{name}')" in result.message
-
+from tests.check_helpers import assert_diagnosed as _assert_diagnosed
+from tests.check_helpers import todo as _todo
 
 CHECKS = [checks.check_d_loss_from_probs, checks.check_optimal_discriminator,
           checks.check_js_divergence, checks.check_masked_mse]

@@ -5,10 +5,7 @@ import numpy as np
 import pytest
 
 from course_utils.checks import nb07 as checks
-
-
-def _todo(*args):
-    raise NotImplementedError
+from tests.check_helpers import todo as _todo
 
 
 def _truncate(w, w_avg, psi):
