@@ -18,7 +18,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from course_utils import config, data, gan, helpers, judge
+from course_utils import config, data, gan, helpers, judge, progress
 
 N_BINS = 5
 N_CLASSES = 10
@@ -218,36 +218,23 @@ def rescaled_real_sweeps(n: int = 500, n_bins: int = N_BINS, seed: int = EVAL_SE
 # ---------------------------------------------------------------- training
 
 
-class _Recorder(keras.callbacks.Callback):
+class _Recorder(progress.SnapshotRecorder):
     """Every ``every`` steps: the game numbers (mean since the last snapshot), ``spearman`` and
     ``class_stays`` on 100 fixed sweeps, and :data:`N_SHOW` sweeps as uint8 images."""
 
     def __init__(self, every: int, n_bins: int):
-        super().__init__()
-        self.every, self.n_bins, self.step = every, n_bins, 0
-        self.rows: list[dict] = []
+        super().__init__(every)
+        self.n_bins = n_bins
         self.z = None
 
-    def on_train_batch_end(self, batch, logs=None):
-        self.step += 1
-        if self.step % self.every:
-            return
-        row = {"step": self.step, **{k: float(v) for k, v in (logs or {}).items()}}
-        for tracker in self.model.metrics:
-            tracker.reset_state()
+    def measure(self) -> dict:
         if self.z is None:
             self.z = np.random.default_rng(EVAL_SEED).standard_normal(
                 (100, self.model.latent_dim)).astype("float32")
         images = sweep(self.model.generator, self.z, self.n_bins)
         m = sweep_measures(images)
-        row["spearman"], row["class_stays"] = m["spearman"], m["class_stays"]
-        row["samples"] = np.round(images[:N_SHOW] * 255).astype("uint8")
-        self.rows.append(row)
-
-    def history(self) -> dict[str, np.ndarray]:
-        if not self.rows:
-            return {}
-        return {k: np.stack([np.asarray(r[k]) for r in self.rows]) for k in self.rows[0]}
+        return {"spearman": m["spearman"], "class_stays": m["class_stays"],
+                "samples": np.round(images[:N_SHOW] * 255).astype("uint8")}
 
 
 def build_model(n_bins: int = N_BINS, latent_dim: int = LATENT_DIM, width: int = 32,
@@ -297,7 +284,7 @@ def train_aging(profile=None, seed: int | None = None, *, steps: int | None = No
     ds = (tf.data.Dataset.from_tensor_slices((x[..., None] * 2.0 - 1.0, bins))
           .shuffle(len(x), seed=seed).repeat().batch(batch_size, drop_remainder=True)
           .prefetch(2))
-    recorder = _Recorder(max(1, steps // max(1, n_snapshots)), n_bins)
+    recorder = _Recorder(progress.snapshot_every(steps, n_snapshots), n_bins)
     t0 = time.perf_counter()
     model.fit(ds, epochs=1, steps_per_epoch=steps, callbacks=[recorder, *(callbacks or [])],
               verbose=0, shuffle=False)

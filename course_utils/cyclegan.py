@@ -27,7 +27,7 @@ import numpy as np
 import tensorflow as tf
 from keras import layers, ops
 
-from course_utils import config, data, helpers, judge
+from course_utils import config, data, helpers, judge, progress
 
 DOMAIN_A = 7  # Sneaker
 DOMAIN_B = 9  # Ankle boot
@@ -450,44 +450,24 @@ def evaluate_cyclegan(model: CycleGAN) -> dict[str, float]:
 # ---------------------------------------------------------------- training
 
 
-def _snapshot_every(steps: int, n_snapshots: int) -> int:
-    return max(1, steps // max(1, n_snapshots))
-
-
-class _Recorder(keras.callbacks.Callback):
+class _Recorder(progress.SnapshotRecorder):
     """Every ``every`` steps: the losses averaged since the last snapshot, the judged target
     share and retrieval on 100 test images per domain, and the translations of
     :data:`N_SHOW` fixed inputs per direction (uint8)."""
 
     def __init__(self, every: int, a_unit, b_unit):
-        super().__init__()
-        self.every = every
+        super().__init__(every)
         self.a, self.b = a_unit, b_unit
-        self.step = 0
-        self.rows: list[dict] = []
 
-    def on_train_batch_end(self, batch, logs=None):
-        self.step += 1
-        if self.step % self.every:
-            return
-        row = {"step": self.step}
-        row.update({k: float(v) for k, v in (logs or {}).items()})
-        for tracker in self.model.metrics:
-            tracker.reset_state()
+    def measure(self) -> dict:
         fake_b = translate(self.model, self.a, "a_to_b")
         fake_a = translate(self.model, self.b, "b_to_a")
-        row["target_share_a_to_b"] = target_share(fake_b, DOMAIN_B)
-        row["target_share_b_to_a"] = target_share(fake_a, DOMAIN_A)
-        row["retrieval_a_to_b"] = retrieval_accuracy(self.a, fake_b)
-        row["retrieval_b_to_a"] = retrieval_accuracy(self.b, fake_a)
-        row["samples_a_to_b"] = _to_uint8(fake_b[:N_SHOW])
-        row["samples_b_to_a"] = _to_uint8(fake_a[:N_SHOW])
-        self.rows.append(row)
-
-    def history(self) -> dict[str, np.ndarray]:
-        if not self.rows:
-            return {}
-        return {k: np.stack([np.asarray(r[k]) for r in self.rows]) for k in self.rows[0]}
+        return {"target_share_a_to_b": target_share(fake_b, DOMAIN_B),
+                "target_share_b_to_a": target_share(fake_a, DOMAIN_A),
+                "retrieval_a_to_b": retrieval_accuracy(self.a, fake_b),
+                "retrieval_b_to_a": retrieval_accuracy(self.b, fake_a),
+                "samples_a_to_b": _to_uint8(fake_b[:N_SHOW]),
+                "samples_b_to_a": _to_uint8(fake_a[:N_SHOW])}
 
 
 def _to_uint8(images_unit: np.ndarray) -> np.ndarray:
@@ -536,7 +516,8 @@ def train_cyclegan(profile=None, seed: int | None = None, *, steps: int | None =
                   d_optimizer=keras.optimizers.Adam(learning_rate, beta_1=0.5),
                   run_eagerly=helpers.run_eagerly_for(steps, run_eagerly))
     ea, eb = _eval_domains()
-    recorder = _Recorder(_snapshot_every(steps, n_snapshots), ea[:N_RETRIEVAL], eb[:N_RETRIEVAL])
+    recorder = _Recorder(progress.snapshot_every(steps, n_snapshots), ea[:N_RETRIEVAL],
+                         eb[:N_RETRIEVAL])
     t0 = time.perf_counter()
     model.fit(_unpaired_dataset(a, b, batch_size, seed), epochs=1, steps_per_epoch=steps,
               callbacks=[recorder, *(callbacks or [])], verbose=0,

@@ -581,7 +581,7 @@ def _fit_image_gan(model, x, y, steps, x_ref_unit, y_ref, batch_size, lr_d, lr_g
                    record_every, n_snapshots, n_eval, seed, callbacks, settings) -> GANRun:
     steps = check_int(steps, "steps", minimum=1)
     conditional = y is not None
-    every = int(record_every or max(1, steps // max(1, n_snapshots)))
+    every = int(record_every or progress.snapshot_every(steps, n_snapshots))
     settings = {"steps": steps, "batch_size": batch_size, "lr_d": lr_d, "lr_g": lr_g,
                 "record_every": every, "seed": seed, "model": type(model).__name__, **settings}
     model.compile(d_optimizer=_adam(lr_d), g_optimizer=_adam(lr_g))

@@ -116,3 +116,44 @@ class TimeBudget(keras.callbacks.Callback):
         self.steps_done += 1
         if time.perf_counter() - self._start >= self.seconds:
             self.model.stop_training = True
+
+
+def snapshot_every(steps: int, n_snapshots: int) -> int:
+    """Steps between snapshots so that ``steps`` steps give about ``n_snapshots`` of them."""
+    return max(1, int(steps) // max(1, int(n_snapshots)))
+
+
+class SnapshotRecorder(keras.callbacks.Callback):
+    """A training history in snapshots (the trainers of ``07_gan_variants``).
+
+    Every ``every`` steps it appends a row: ``step``, the model's tracked losses (their means
+    since the previous row; the trackers are then reset) and what :meth:`measure` returns.
+    :meth:`history` stacks the rows into arrays, one per key, ready for
+    ``checkpoints.save_history``."""
+
+    def __init__(self, every: int):
+        super().__init__()
+        self.every = max(1, int(every))
+        self.step = 0
+        self.rows: list[dict] = []
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.step += 1
+        if self.step % self.every:
+            return
+        row = {"step": self.step, **{k: float(v) for k, v in (logs or {}).items()}}
+        for tracker in self.model.metrics:
+            tracker.reset_state()
+        row.update(self.measure())
+        self.rows.append(row)
+
+    def measure(self) -> dict:
+        """The measures of one snapshot; subclasses say what they record."""
+        return {}
+
+    def history(self) -> dict:
+        import numpy as np
+
+        if not self.rows:
+            return {}
+        return {k: np.stack([np.asarray(r[k]) for r in self.rows]) for k in self.rows[0]}

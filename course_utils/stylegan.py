@@ -27,7 +27,7 @@ import numpy as np
 import tensorflow as tf
 from keras import layers, ops
 
-from course_utils import config, data, helpers, judge, metrics
+from course_utils import config, data, helpers, judge, metrics, progress
 
 RESOLUTIONS = (7, 14, 28)  # one style layer per resolution
 N_LAYERS = len(RESOLUTIONS)
@@ -559,40 +559,28 @@ def mixing_table(model: StyleGAN, n_pairs: int = 1000, seed: int = EVAL_SEED) ->
 # ---------------------------------------------------------------- training
 
 
-class _Recorder(keras.callbacks.Callback):
-    """Every ``every`` steps: the game numbers averaged since the last snapshot, the judge
-    Frechet distance of 500 samples to 500 test images, their diversity, and :data:`N_SHOW`
-    samples from fixed ``z`` and noise (uint8)."""
+class _Recorder(progress.SnapshotRecorder):
+    """Every ``every`` steps: the game numbers averaged since the last snapshot, the training
+    ``seconds`` so far (measuring excluded), the judge Frechet distance of 500 samples to 500
+    test images, their diversity, and :data:`N_SHOW` samples from fixed ``z`` and noise
+    (uint8)."""
 
     def __init__(self, every: int, seed: int):
-        super().__init__()
-        self.every, self.seed = every, seed
-        self.step = 0
-        self.rows: list[dict] = []
+        super().__init__(every)
+        self.seed = seed
         self.t0 = time.perf_counter()
         self.measure_seconds = 0.0
 
-    def on_train_batch_end(self, batch, logs=None):
-        self.step += 1
-        if self.step % self.every:
-            return
+    def measure(self) -> dict:
         t = time.perf_counter()
-        row = {"step": self.step, "seconds": t - self.t0 - self.measure_seconds}
-        row.update({k: float(v) for k, v in (logs or {}).items()})
-        for tracker in self.model.metrics:
-            tracker.reset_state()
         images = sample(self.model, 500, seed=EVAL_SEED)
         real, ref = _reference()
-        row["fd_500"] = float(metrics.frechet_distance(judge.judge_features(images), ref[:500]))
-        row["diversity"] = diversity(images)
-        row["samples"] = np.round(images[:N_SHOW] * 255).astype("uint8")
-        self.rows.append(row)
+        row = {"seconds": t - self.t0 - self.measure_seconds,
+               "fd_500": float(metrics.frechet_distance(judge.judge_features(images), ref[:500])),
+               "diversity": diversity(images),
+               "samples": np.round(images[:N_SHOW] * 255).astype("uint8")}
         self.measure_seconds += time.perf_counter() - t
-
-    def history(self) -> dict[str, np.ndarray]:
-        if not self.rows:
-            return {}
-        return {k: np.stack([np.asarray(r[k]) for r in self.rows]) for k in self.rows[0]}
+        return row
 
 
 def train_stylegan(profile=None, seed: int | None = None, *, steps: int | None = None,
@@ -632,7 +620,7 @@ def train_stylegan(profile=None, seed: int | None = None, *, steps: int | None =
     ds = (tf.data.Dataset.from_tensor_slices(x.reshape(-1, 28, 28, 1))
           .shuffle(len(x), seed=seed).repeat().batch(batch_size, drop_remainder=True)
           .prefetch(2))
-    recorder = _Recorder(max(1, steps // max(1, n_snapshots)), seed)
+    recorder = _Recorder(progress.snapshot_every(steps, n_snapshots), seed)
     model.fit(ds, epochs=1, steps_per_epoch=steps, callbacks=[recorder, *(callbacks or [])],
               verbose=0, shuffle=False)
     history = recorder.history()

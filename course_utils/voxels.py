@@ -29,7 +29,7 @@ import tensorflow as tf
 from keras import layers, ops
 from scipy import ndimage
 
-from course_utils import checkpoints, config, helpers
+from course_utils import checkpoints, config, helpers, progress
 
 SIZE = 16
 JITTER = 2.0  # a shape's centre lies within this many cells of the grid's middle
@@ -495,32 +495,18 @@ def evaluate_voxels(model: VoxelVAE, per_kind: int = EVAL_PER_KIND) -> dict[str,
 # ---------------------------------------------------------------- training
 
 
-class _Recorder(keras.callbacks.Callback):
+class _Recorder(progress.SnapshotRecorder):
     """Every ``every`` steps: losses (mean since the last snapshot), classifier accuracy of 30
     samples per kind, and one sample per kind (bool grid)."""
 
     def __init__(self, every: int):
-        super().__init__()
-        self.every, self.step = every, 0
-        self.rows: list[dict] = []
+        super().__init__(every)
         self.kinds = np.repeat(np.arange(len(KINDS)), 30).astype("int32")
 
-    def on_train_batch_end(self, batch, logs=None):
-        self.step += 1
-        if self.step % self.every:
-            return
-        row = {"step": self.step, **{k: float(v) for k, v in (logs or {}).items()}}
-        for tracker in self.model.metrics:
-            tracker.reset_state()
+    def measure(self) -> dict:
         grids = generate(self.model, self.kinds, seed=EVAL_SEED)
-        row["accuracy"] = float(np.mean(classify(grids) == self.kinds))
-        row["samples"] = grids[::30] > THRESHOLD  # one per kind
-        self.rows.append(row)
-
-    def history(self) -> dict[str, np.ndarray]:
-        if not self.rows:
-            return {}
-        return {k: np.stack([np.asarray(r[k]) for r in self.rows]) for k in self.rows[0]}
+        return {"accuracy": float(np.mean(classify(grids) == self.kinds)),
+                "samples": grids[::30] > THRESHOLD}  # one per kind
 
 
 def train_voxels(profile=None, seed: int | None = None, *, steps: int | None = None,
@@ -558,7 +544,7 @@ def train_voxels(profile=None, seed: int | None = None, *, steps: int | None = N
     ds = (tf.data.Dataset.from_tensor_slices((x[..., None].astype("float32"), y))
           .shuffle(len(x), seed=seed).repeat().batch(batch_size, drop_remainder=True)
           .prefetch(2))
-    recorder = _Recorder(max(1, steps // max(1, n_snapshots)))
+    recorder = _Recorder(progress.snapshot_every(steps, n_snapshots))
     t0 = time.perf_counter()
     model.fit(ds, epochs=1, steps_per_epoch=steps, callbacks=[recorder, *(callbacks or [])],
               verbose=0, shuffle=False)
