@@ -89,7 +89,7 @@ def vae(budget_s: float) -> dict:
         "Binarized Fashion-MNIST, latent 2. Anchor: TF CVAE tutorial configuration (batch 32, "
         f"Adam 1e-4), {len(anchor_curve)} of its 10 epochs within the budget; target = its final "
         f"test ELBO ({target:.2f} nats). Course: `vae.build_vae(latent_dim=2)`, batch "
-        f"{vae.BATCH_SIZE}, Adam 1e-3. Training seconds only; budget {budget_s:.0f} s each.",
+        f"{vae.BATCH_SIZE}, Adam {vae.LEARNING_RATE:g}. Training seconds only; budget {budget_s:.0f} s each.",
         target, anchor_curve, course_curve, "course VAE",
         f"ELBO {anchor_curve[-1][1]:.2f}", f"ELBO {course_curve[-1][1]:.2f}",
         higher_is_better=True)

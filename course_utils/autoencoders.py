@@ -31,7 +31,7 @@ from keras import layers
 
 from course_utils import config, data, progress
 from course_utils.config import Profile
-from course_utils.helpers import IMAGE_SHAPE, as_images, check_int
+from course_utils.helpers import IMAGE_SHAPE, VALIDATION_BATCH, as_images, check_int
 
 KINDS = ("dense", "conv", "shallow")
 HIDDEN_UNITS = 256
@@ -224,12 +224,14 @@ def fit_autoencoder(autoencoder, x_train, x_val, epochs: int, batch_size: int = 
     keras.utils.set_random_seed(seed)
     if noise_std == 0:
         fit = autoencoder.fit(x_train, x_train, validation_data=(x_val, x_val), epochs=epochs,
-                              batch_size=batch_size, shuffle=True, verbose=0,
+                              batch_size=batch_size, validation_batch_size=VALIDATION_BATCH,
+                              shuffle=True, verbose=0,
                               callbacks=callbacks)
     else:
         val_noisy = add_noise(x_val, noise_std, seed=seed + 1)
         fit = autoencoder.fit(NoisyBatches(x_train, float(noise_std), batch_size, seed),
                               validation_data=(val_noisy, x_val), epochs=epochs, verbose=0,
+                              validation_batch_size=VALIDATION_BATCH,
                               callbacks=callbacks)
     return {k: np.asarray(v, dtype="float32") for k, v in fit.history.items()}
 

@@ -27,7 +27,7 @@ from keras import layers
 
 from course_utils import checkpoints, data, metrics
 from course_utils.config import DATA_DIR, REPO_ROOT, Profile
-from course_utils.helpers import as_images, check_seed, write_json_atomic, write_text_atomic
+from course_utils.helpers import as_images, check_seed, infer, write_json_atomic, write_text_atomic
 
 JUDGE_NAME = "judge"
 FEATURE_LAYER = "features"
@@ -143,9 +143,9 @@ def _run(images, path=None) -> tuple[np.ndarray, np.ndarray]:
     both = _load_cached(str(p.resolve()))[1]
     feats, probs = [], []
     for i in range(0, len(x), _INFER_BATCH):
-        f, pr = both(x[i:i + _INFER_BATCH], training=False)
-        feats.append(np.asarray(f))
-        probs.append(np.asarray(pr))
+        f, pr = infer(both, x[i:i + _INFER_BATCH])
+        feats.append(f)
+        probs.append(pr)
     return np.concatenate(feats), np.concatenate(probs)
 
 

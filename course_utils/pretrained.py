@@ -122,11 +122,14 @@ def _image_gan(conditional: bool) -> Entry:
         ref = data.from_symmetric(x_te[:n_ref])
         if profile.name == "full":  # the pretrained generators train much longer than class
             steps = gan.CGAN_FULL_STEPS if conditional else gan.DCGAN_FULL_STEPS
+            batch = gan.FULL_BATCH_SIZE
         else:
             steps = profile.steps(gan.CGAN_CLASS_STEPS if conditional else gan.DCGAN_CLASS_STEPS)
+            batch = gan.BATCH_SIZE
         if conditional:
-            return gan.train_cgan(x, y, steps, ref, y_te[:n_ref], seed=seed, callbacks=callbacks)
-        return gan.train_dcgan(x, steps, ref, seed=seed, callbacks=callbacks)
+            return gan.train_cgan(x, y, steps, ref, y_te[:n_ref], batch_size=batch, seed=seed,
+                                  callbacks=callbacks)
+        return gan.train_dcgan(x, steps, ref, batch_size=batch, seed=seed, callbacks=callbacks)
 
     evaluate = gan.evaluate_cgan if conditional else gan.evaluate_dcgan
     notebook = "07_gan_variants" if conditional else "06_generative_adversarial_networks"

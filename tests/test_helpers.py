@@ -127,3 +127,24 @@ def test_short_runs_are_eager_unless_told():
     assert helpers.run_eagerly_for(helpers.SHORT_RUN_STEPS + 1) is False
     assert helpers.run_eagerly_for(3, run_eagerly=False) is False
     assert helpers.run_eagerly_for(3000, run_eagerly=True) is True
+
+
+def test_infer_matches_the_eager_call_and_follows_weight_updates():
+    import gc
+    import weakref
+
+    import keras
+
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(4),
+                              keras.layers.Dropout(0.5)])
+    x = np.random.default_rng(0).standard_normal((5, 3)).astype("float32")
+    np.testing.assert_allclose(helpers.infer(model, x), model(x, training=False), rtol=1e-6)
+    assert helpers.infer(model, x[:2]).shape == (2, 4)  # another batch size still works
+    model.layers[0].kernel.assign(np.zeros((3, 4), "float32"))  # the graph reads live weights
+    np.testing.assert_allclose(helpers.infer(model, x), np.broadcast_to(
+        model.layers[0].bias.numpy(), (5, 4)))
+    ref = weakref.ref(model)
+    del model
+    gc.collect()
+    assert ref() is None, "the compiled-inference cache must not keep a model alive"

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import course_utils
-from course_utils import checkpoints, config, pretrain, pretrained
+from course_utils import checkpoints, config, gan, pretrain, pretrained
 from course_utils.config import CHECKPOINT_DIR, Profile
 
 MANIFEST = checkpoints.read_manifest()
@@ -171,3 +171,22 @@ def test_retraining_reproduces_the_recorded_metrics():
     3-D shape classifier of 07, about 10 s), retrained with the recorded profile and seed, lands
     on its recorded metrics. `python -m course_utils.pretrain --reproduce` does every entry."""
     assert not pretrain.reproduce(["voxel_classifier"])
+
+
+@pytest.mark.parametrize("name, trainer", [("dcgan", "train_dcgan"), ("cgan", "train_cgan")])
+@pytest.mark.parametrize("profile, batch", [("class", gan.BATCH_SIZE),
+                                            ("full", gan.FULL_BATCH_SIZE)])
+def test_image_gan_recipe_per_profile(monkeypatch, name, trainer, profile, batch):
+    """The notebooks train on batches of 64; the registry's ``full`` run keeps the recipe of
+    the shipped generators (batches of 128, DCGAN_FULL_STEPS / CGAN_FULL_STEPS steps)."""
+    seen = {}
+    steps_at = 1 if name == "dcgan" else 2  # train_dcgan(x, steps, ...), train_cgan(x, y, steps,
+    monkeypatch.setattr(gan, trainer, lambda *a, **kw: seen.update(steps=a[steps_at], **kw))
+    monkeypatch.setattr(pretrained.data, "course_data", lambda **kw: (
+        np.zeros((4, 28, 28), "float32"), np.zeros(4, "int64"),
+        np.zeros((2, 28, 28), "float32"), np.zeros(2, "int64")))
+    pretrained.REGISTRY[name].train(config.PROFILES[profile], 0, [])
+    assert seen["batch_size"] == batch
+    full_steps = gan.DCGAN_FULL_STEPS if name == "dcgan" else gan.CGAN_FULL_STEPS
+    class_steps = gan.DCGAN_CLASS_STEPS if name == "dcgan" else gan.CGAN_CLASS_STEPS
+    assert seen["steps"] == (full_steps if profile == "full" else class_steps)

@@ -332,3 +332,18 @@ def test_course_vae_trains_on_normal_images_and_evaluates_on_binarized_ones():
     x = vae.evaluation_images()
     assert set(np.unique(x)) == {0.0, 1.0} and len(x) == vae.EVAL_SIZE
     assert vae.checkpoint_name(0.1) == "vae_2d_beta0p1" and vae.checkpoint_name(1.0) == "vae_2d"
+
+
+@pytest.mark.parametrize("profile, epochs, lr", [
+    ("class", vae.EPOCHS_CLASS, vae.LEARNING_RATE),
+    ("ci", 1, vae.LEARNING_RATE),
+    ("full", vae.FULL_EPOCHS, vae.FULL_LEARNING_RATE),  # the recipe of the shipped checkpoints
+])
+def test_course_vae_recipe_per_profile(monkeypatch, profile, epochs, lr):
+    seen = {}
+    monkeypatch.setattr(vae, "train_vae", lambda x, **kw: seen.update(kw))
+    monkeypatch.setattr(vae.data, "course_data", lambda profile=None, **kw: (
+        np.zeros((4, 28, 28), "float32"), np.zeros(4, "int64"),
+        np.zeros((2, 28, 28), "float32"), np.zeros(2, "int64")))
+    vae.train_course_vae(config.PROFILES[profile])
+    assert (seen["epochs"], seen["learning_rate"]) == (epochs, lr)
