@@ -31,7 +31,7 @@ from keras import layers
 
 from course_utils import config, data, progress
 from course_utils.config import Profile
-from course_utils.helpers import IMAGE_SHAPE, VALIDATION_BATCH, as_images, check_int
+from course_utils.helpers import IMAGE_SHAPE, VALIDATION_BATCH, as_images, check_int, predict
 
 KINDS = ("dense", "conv", "shallow")
 HIDDEN_UNITS = 256
@@ -251,13 +251,13 @@ def add_noise(x, std: float, seed: int = 0) -> np.ndarray:
 
 def reconstruct(autoencoder, x, batch_size: int = 1024) -> np.ndarray:
     """Reconstructions of images ``x`` as a NumPy array shaped ``(n, 28, 28)``."""
-    return np.asarray(autoencoder.predict(as_images(x), batch_size=batch_size, verbose=0))
+    return predict(autoencoder, as_images(x), batch_size)
 
 
 def encode(autoencoder, x, batch_size: int = 1024) -> np.ndarray:
     """Codes of images ``x`` (``(n, code_size)``) from an autoencoder's encoder."""
     encoder, _ = parts(autoencoder)
-    return np.asarray(encoder.predict(as_images(x), batch_size=batch_size, verbose=0))
+    return predict(encoder, as_images(x), batch_size)
 
 
 def decode(autoencoder, codes, batch_size: int = 1024) -> np.ndarray:
@@ -268,7 +268,7 @@ def decode(autoencoder, codes, batch_size: int = 1024) -> np.ndarray:
     if codes.shape[1:] != want:
         raise ValueError(f"codes must be shaped (n, {', '.join(map(str, want))}), "
                          f"got {codes.shape}")
-    return np.asarray(decoder.predict(codes, batch_size=batch_size, verbose=0))
+    return predict(decoder, codes, batch_size)
 
 
 def reconstruction_mse(autoencoder, x) -> np.ndarray:

@@ -96,7 +96,10 @@ def image_grid(
 
 def image_rows(rows: dict, title: str = "", cell_size: float = 1.2):
     """Show several aligned rows of images, one row per label (for example originals vs.
-    reconstructions, ``04_autoencoders``)."""
+    reconstructions, ``04_autoencoders``).
+
+    Each row is one strip of images with a white gap between them, drawn on one axes: a grid
+    of 60 separate axes took about a second to lay out, a strip per row a tenth of that."""
     import matplotlib.pyplot as plt
 
     if not rows:
@@ -104,24 +107,23 @@ def image_rows(rows: dict, title: str = "", cell_size: float = 1.2):
     arrays = {k: as_images(v, f"row {k!r}", image_shape=None, value_range=None, dtype=None,
                            flat_ok=True) for k, v in rows.items()}
     ncols = max(len(a) for a in arrays.values())
-    fig, axes = plt.subplots(
-        len(arrays),
-        ncols,
-        figsize=(cell_size * ncols + 1.2, cell_size * len(arrays) + 0.4),
-        squeeze=False,
-    )
-    for r, (label, arr) in enumerate(arrays.items()):
+    fig, axes = plt.subplots(len(arrays), 1, squeeze=False,
+                             figsize=(cell_size * ncols + 1.2, cell_size * len(arrays) + 0.4))
+    cmap = plt.get_cmap("gray").with_extremes(bad="white")  # NaN = the gaps between images
+    for ax, (label, arr) in zip(axes[:, 0], arrays.items(), strict=True):
         vmin, vmax = (-1.0, 1.0) if arr.min() < -0.01 else (0.0, 1.0 if arr.max() <= 1.5 else 255)
-        for c in range(ncols):
-            ax = axes[r, c]
-            ax.set_xticks([])
-            ax.set_yticks([])
-            ax.grid(False)
-            for s in ax.spines.values():
-                s.set_visible(False)
-            if c < len(arr):
-                ax.imshow(arr[c], cmap="gray", vmin=vmin, vmax=vmax)
-        axes[r, 0].set_ylabel(str(label), rotation=0, ha="right", va="center", fontsize=10)
+        h, w = arr.shape[1:3]
+        gap = max(1, w // 10)
+        strip = np.full((h, ncols * (w + gap) - gap), np.nan, dtype="float32")
+        for c, img in enumerate(arr):
+            strip[:, c * (w + gap): c * (w + gap) + w] = img
+        ax.imshow(strip, cmap=cmap, vmin=vmin, vmax=vmax, interpolation="nearest")
+        ax.set_xticks([])
+        ax.set_yticks([])
+        ax.grid(False)
+        for spine in ax.spines.values():
+            spine.set_visible(False)
+        ax.set_ylabel(str(label), rotation=0, ha="right", va="center", fontsize=10)
     if title:
         fig.suptitle(title, fontweight="bold")
     fig.tight_layout()

@@ -148,3 +148,14 @@ def test_infer_matches_the_eager_call_and_follows_weight_updates():
     del model
     gc.collect()
     assert ref() is None, "the compiled-inference cache must not keep a model alive"
+
+
+def test_predict_runs_in_chunks_and_matches_one_call():
+    import keras
+
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+    x = np.random.default_rng(1).standard_normal((7, 3)).astype("float32")
+    np.testing.assert_allclose(helpers.predict(model, x, batch_size=3),
+                               model(x, training=False), rtol=1e-6)
+    assert helpers.predict(model, x[:0]).shape == (0, 2)

@@ -20,9 +20,9 @@ class FakeAutoencoder:
 
     def __init__(self, blend):
         self.blend = blend
-        self.predict_calls = 0
+        self.predict_calls = 0  # model calls (autoencoders.reconstruct calls the model)
 
-    def predict(self, x, batch_size=None, verbose=0):
+    def __call__(self, x, training=False):
         self.predict_calls += 1
         x = np.asarray(x, dtype="float32")
         return (1 - self.blend) * x + self.blend * 0.5
@@ -56,7 +56,7 @@ def test_moving_the_slider_shows_that_code_size_without_predicting():
     sw.slider.value = 2
     assert sw.shown == 2
     assert sw.image.value != first and _png(sw.image.value).ndim == 3
-    expected = np.mean((aes[2].predict(_images()) - _images()) ** 2)
+    expected = np.mean((aes[2](_images()) - _images()) ** 2)
     assert f"{expected:.4f}" in sw.caption.value
     assert "0.0500" in sw.caption.value  # the test-set error handed in for code size 2
     sw.show(16)
@@ -81,7 +81,7 @@ def test_switcher_caches_pictures_and_errors_shrink_with_code_size():
 def test_switcher_rejects_bad_input():
     with pytest.raises(ValueError, match="non-empty dict"):
         widgets.code_size_switcher({}, _images())
-    with pytest.raises(TypeError, match="predict"):
+    with pytest.raises(TypeError, match="callable on images"):
         widgets.code_size_switcher({2: "not a model"}, _images())
     with pytest.raises(ValueError, match=r"\(n, 28, 28\)"):
         widgets.code_size_switcher({2: FakeAutoencoder(0.5)}, np.zeros((3, 784), "float32"))

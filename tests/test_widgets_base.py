@@ -138,7 +138,7 @@ def test_every_frame_player_shares_the_base_class_and_its_naming():
     images = np.random.default_rng(0).random((3, 28, 28)).astype("float32")
 
     class Blur:
-        def predict(self, x, batch_size=None, verbose=0):
+        def __call__(self, x, training=False):
             return 0.5 * np.asarray(x) + 0.25
 
     n = 3

@@ -23,8 +23,8 @@ def _check_models(models: dict, what: str) -> None:
     if not isinstance(models, dict) or not models:
         raise ValueError(f"{what} must be a non-empty dict of trained autoencoders")
     for key, model in models.items():
-        if not callable(getattr(model, "predict", None)):
-            raise TypeError(f"{what}[{key!r}] must be a Keras model (something with .predict), "
+        if not callable(model):
+            raise TypeError(f"{what}[{key!r}] must be a Keras model (callable on images), "
                             f"got {type(model).__name__}")
 
 
