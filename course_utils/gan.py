@@ -33,8 +33,10 @@ from course_utils.helpers import check_int, from_symmetric, infer
 TOY_EXTENT = 3.0  # the toy plane shown and measured is [-3, 3] x [-3, 3]
 DCGAN_LATENT = 32
 # The notebooks' image GANs train on batches of 64: on 2 CPU cores a step costs about half of
-# a 128-batch step, and 1,500 steps of 64 reached a judge FD of 53 in 49 s where 1,000 steps of
-# 128 reached 59 in 83 s (bench/NOTES.md). The pretrained generators keep their recipe.
+# a 128-batch step, and batches of 64 reach a given judge FD with fewer images (seed 42, judge
+# FD of 1,000 samples: 53 after 1,500 steps of 64, 59 after 1,000 steps of 128; 1,300 steps of
+# 64 gave 61, so the class run keeps 1,500; bench/NOTES.md). The pretrained generators keep
+# their recipe.
 BATCH_SIZE = 64
 DCGAN_CLASS_STEPS = 1500  # generator updates of the DCGAN in the ``class`` profile
 CGAN_CLASS_STEPS = 750
