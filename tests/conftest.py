@@ -29,6 +29,7 @@ import pytest  # noqa: E402
 
 from tests import executed  # noqa: E402
 
+READER_GUESS_S = 60.0  # an output-reading module without a record: schedule it early
 COSTS = executed.EXECUTED_DIR / "costs.json"  # seconds per notebook and per test, last runs
 SLOW_S = float(os.environ.get("COURSE_SLOW_S", "1.0"))  # slower than this in the last run: slow
 MARKERS = [
@@ -157,17 +158,17 @@ def _costs() -> dict:
 def _order(items) -> None:
     """Notebooks first, heaviest first (the last run's seconds, else the higher number); then
     the other test modules, heaviest first as recorded. A module that reads executed outputs
-    (site, browser, decks, answer key) waits for the copies it reads, so with no record it goes
-    last; with one it takes its place by cost: the browser module (about a minute) starts as
-    soon as a worker is free of notebooks, instead of running alone at the end (measured: the
-    other worker idled for its last 28 s)."""
+    (site, browser, decks, answer key) waits for the copies it reads; with no record (a fresh
+    clone) it counts as :data:`READER_GUESS_S`, so the browser module (about a minute) starts
+    as soon as a worker is free of notebooks instead of running alone at the end (measured:
+    the other worker idled for its last 28 s)."""
     costs = _costs()
     by_notebook = costs.get("notebooks", {})
     by_module: dict[str, float] = {}
     for nodeid, sec in costs.get("tests", {}).items():
         by_module[nodeid.split("::")[0]] = by_module.get(nodeid.split("::")[0], 0.0) + sec
 
-    last = {i.nodeid.split("::")[0] for i in items  # a module that reads outputs goes last whole
+    last = {i.nodeid.split("::")[0] for i in items  # modules that read executed outputs
             if i.get_closest_marker("all_notebooks") or i.get_closest_marker("outputs")}
 
     def rank(item):
@@ -175,8 +176,8 @@ def _order(items) -> None:
         if stem is not None and notebook_scope(item.nodeid):
             return (0, -by_notebook.get(stem, 0.0), "".join(chr(255 - ord(c)) for c in stem))
         module = item.nodeid.split("::")[0]
-        cost = by_module.get(module)
-        return (2 if module in last and cost is None else 1, -(cost or 0.0), "")
+        cost = by_module.get(module, READER_GUESS_S if module in last else 0.0)
+        return (1, -cost, "")
 
     items.sort(key=rank)  # stable: the collected order within each module
 
