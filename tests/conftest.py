@@ -168,7 +168,7 @@ def _order(items) -> None:
     for nodeid, sec in costs.get("tests", {}).items():
         by_module[nodeid.split("::")[0]] = by_module.get(nodeid.split("::")[0], 0.0) + sec
 
-    last = {i.nodeid.split("::")[0] for i in items  # modules that read executed outputs
+    readers = {i.nodeid.split("::")[0] for i in items  # modules that read executed outputs
             if i.get_closest_marker("all_notebooks") or i.get_closest_marker("outputs")}
 
     def rank(item):
@@ -176,7 +176,7 @@ def _order(items) -> None:
         if stem is not None and notebook_scope(item.nodeid):
             return (0, -by_notebook.get(stem, 0.0), "".join(chr(255 - ord(c)) for c in stem))
         module = item.nodeid.split("::")[0]
-        cost = by_module.get(module, READER_GUESS_S if module in last else 0.0)
+        cost = by_module.get(module, READER_GUESS_S if module in readers else 0.0)
         return (1, -cost, "")
 
     items.sort(key=rank)  # stable: the collected order within each module
