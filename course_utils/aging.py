@@ -266,12 +266,8 @@ def train_aging(profile=None, seed: int | None = None, *, steps: int | None = No
     debugging); ``None`` picks it by length (:func:`helpers.run_eagerly_for`).
     ``n_snapshots`` defaults to 8 (2 in ``ci``).
     """
-    profile = profile or config.get_profile()
-    seed = config.resolve_seed(seed)
-    steps = (profile.steps(CLASS_STEPS, minimum=10) if steps is None
-             else helpers.check_int(steps, "steps", 1))
-    if n_snapshots is None:  # a replayable history, or just the code path in ``ci``
-        n_snapshots = 8 if profile.epoch_scale >= 1 else 2
+    profile, seed, steps, n_snapshots = progress.run_plan(profile, seed, steps, CLASS_STEPS,
+                                                          n_snapshots)
     n_bins = helpers.check_int(n_bins, "n_bins", minimum=2)
     x, y, _, _ = data.course_data(scale="unit", profile=profile)
     edges = ink_bin_edges(x, y, n_bins)

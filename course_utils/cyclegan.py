@@ -27,7 +27,7 @@ import numpy as np
 import tensorflow as tf
 from keras import layers, ops
 
-from course_utils import config, data, helpers, judge, progress
+from course_utils import data, helpers, judge, progress
 
 DOMAIN_A = 7  # Sneaker
 DOMAIN_B = 9  # Ankle boot
@@ -498,12 +498,8 @@ def train_cyclegan(profile=None, seed: int | None = None, *, steps: int | None =
     of steps and for debugging); ``None`` picks it by length (:func:`helpers.run_eagerly_for`).
     ``n_snapshots`` defaults to 8 (2 in ``ci``).
     """
-    profile = profile or config.get_profile()
-    seed = config.resolve_seed(seed)
-    steps = (profile.steps(CLASS_STEPS, minimum=10) if steps is None
-             else helpers.check_int(steps, "steps", 1))
-    if n_snapshots is None:  # a replayable history, or just the code path in ``ci``
-        n_snapshots = 8 if profile.epoch_scale >= 1 else 2
+    profile, seed, steps, n_snapshots = progress.run_plan(profile, seed, steps, CLASS_STEPS,
+                                                          n_snapshots)
     batch_size = helpers.check_int(batch_size, "batch_size", 1)
     if pool_size and batch_size > pool_size:
         raise ValueError(f"batch_size ({batch_size}) must not exceed pool_size ({pool_size})")

@@ -3,6 +3,9 @@
 In a notebook it is a small ipywidgets bar that updates in place: steps done, time left and
 the current loss. In a terminal (``python -m course_utils.pretrain``) it is one line rewritten
 in place on stderr. In the ``ci`` profile it stays quiet. It never prints Keras log lines.
+
+Also the pieces every trainer of ``07_gan_variants`` shares: :func:`run_plan` (profile, seed,
+steps and snapshot count of a run), :func:`snapshot_every` and :class:`SnapshotRecorder`.
 """
 
 from __future__ import annotations
@@ -116,6 +119,22 @@ class TimeBudget(keras.callbacks.Callback):
         self.steps_done += 1
         if time.perf_counter() - self._start >= self.seconds:
             self.model.stop_training = True
+
+
+def run_plan(profile, seed, steps, class_steps: int, n_snapshots, minimum: int = 10):
+    """``(profile, seed, steps, n_snapshots)`` of one training run of ``07_gan_variants``, each
+    filled in when ``None``: the active profile; the session's seed; ``class_steps`` scaled by
+    the profile (at least ``minimum``); 8 snapshots (a replayable history) in ``class``-sized
+    runs and 2 in ``ci`` (just the code path). A given ``steps`` must be a positive int."""
+    from course_utils.helpers import check_int
+
+    profile = profile or config.get_profile()
+    seed = config.resolve_seed(seed)
+    steps = (profile.steps(class_steps, minimum=minimum) if steps is None
+             else check_int(steps, "steps", 1))
+    if n_snapshots is None:
+        n_snapshots = 8 if profile.epoch_scale >= 1 else 2
+    return profile, seed, steps, n_snapshots
 
 
 def snapshot_every(steps: int, n_snapshots: int) -> int:

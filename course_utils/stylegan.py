@@ -27,7 +27,7 @@ import numpy as np
 import tensorflow as tf
 from keras import layers, ops
 
-from course_utils import config, data, helpers, judge, metrics, progress
+from course_utils import data, helpers, judge, metrics, progress
 
 RESOLUTIONS = (7, 14, 28)  # one style layer per resolution
 N_LAYERS = len(RESOLUTIONS)
@@ -603,12 +603,8 @@ def train_stylegan(profile=None, seed: int | None = None, *, steps: int | None =
     handful of steps and for debugging); ``None`` picks it by length
     (:func:`helpers.run_eagerly_for`). ``n_snapshots`` defaults to 8 (2 in ``ci``).
     """
-    profile = profile or config.get_profile()
-    seed = config.resolve_seed(seed)
-    steps = (profile.steps(CLASS_STEPS, minimum=10) if steps is None
-             else helpers.check_int(steps, "steps", 1))
-    if n_snapshots is None:  # a replayable history, or just the code path in ``ci``
-        n_snapshots = 8 if profile.epoch_scale >= 1 else 2
+    profile, seed, steps, n_snapshots = progress.run_plan(profile, seed, steps, CLASS_STEPS,
+                                                          n_snapshots)
     batch_size = helpers.check_int(batch_size, "batch_size", 2)
     x, _, _, _ = data.course_data(scale="symmetric", profile=profile)
     keras.utils.set_random_seed(seed)

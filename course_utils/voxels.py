@@ -29,7 +29,7 @@ import tensorflow as tf
 from keras import layers, ops
 from scipy import ndimage
 
-from course_utils import checkpoints, config, helpers, progress
+from course_utils import checkpoints, helpers, progress
 
 SIZE = 16
 JITTER = 2.0  # a shape's centre lies within this many cells of the grid's middle
@@ -527,11 +527,8 @@ def train_voxels(profile=None, seed: int | None = None, *, steps: int | None = N
     Python (no graph tracing: slower per step, quicker for a handful of steps and for
     debugging). ``n_snapshots`` defaults to 8 (2 in ``ci``).
     """
-    profile = profile or config.get_profile()
-    seed = config.resolve_seed(seed)
-    steps = profile.steps(CLASS_STEPS) if steps is None else helpers.check_int(steps, "steps", 1)
-    if n_snapshots is None:  # a replayable history, or just the code path in ``ci``
-        n_snapshots = 8 if profile.epoch_scale >= 1 else 2
+    profile, seed, steps, n_snapshots = progress.run_plan(profile, seed, steps, CLASS_STEPS,
+                                                          n_snapshots, minimum=20)
     if n_shapes is None:
         n_shapes = N_TRAIN_SHAPES if profile.epoch_scale >= 1 else 600
     t0 = time.perf_counter()
