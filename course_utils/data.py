@@ -84,31 +84,41 @@ def search_dirs() -> list[Path]:
     return dirs
 
 
-def _content_sha256(path: Path) -> str:
-    """sha256 of a file's decompressed contents (gzip) or raw bytes."""
-    digest = hashlib.sha256()
+def _read_contents(path: Path) -> bytes:
+    """A file's decompressed contents (gzip) or raw bytes; a clear error when it is corrupt."""
     opener = gzip.open if path.suffix == ".gz" else open
     try:
         with opener(path, "rb") as fh:
-            for chunk in iter(lambda: fh.read(1 << 20), b""):
-                digest.update(chunk)
+            return fh.read()
     except (OSError, EOFError, zlib.error) as exc:
         raise DataChecksumError(
             f"{path} is corrupt: it cannot be read as gzip ({exc}). Delete it and get a fresh "
             f"copy. {HOW_TO_GET}"
         ) from exc
-    return digest.hexdigest()
 
 
-def verify_file(path: Path, expected_sha256: str) -> Path:
-    """Raise :class:`DataChecksumError` unless ``path``'s contents hash to ``expected_sha256``."""
-    actual = _content_sha256(path)
+def _content_sha256(path: Path) -> str:
+    """sha256 of a file's decompressed contents (gzip) or raw bytes."""
+    return hashlib.sha256(_read_contents(path)).hexdigest()
+
+
+def _verified_contents(path: Path, expected_sha256: str) -> bytes:
+    """``path``'s (decompressed) contents, after checking that they hash to ``expected_sha256``
+    (decompressed once: hashing and parsing share the bytes)."""
+    raw = _read_contents(path)
+    actual = hashlib.sha256(raw).hexdigest()
     if actual != expected_sha256:
         raise DataChecksumError(
             f"{path} is corrupt or not the expected file: sha256 of its contents is {actual}, "
             f"expected {expected_sha256} (data/registry.json). Delete it and get a fresh copy. "
             f"{HOW_TO_GET}"
         )
+    return raw
+
+
+def verify_file(path: Path, expected_sha256: str) -> Path:
+    """Raise :class:`DataChecksumError` unless ``path``'s contents hash to ``expected_sha256``."""
+    _verified_contents(path, expected_sha256)
     return path
 
 
@@ -136,6 +146,12 @@ def fetch_file(
     ``allow_download=None`` means "unless ``COURSE_OFFLINE=1``". Raises
     :class:`DataNotFoundError` (listing where it looked) or :class:`DataChecksumError`.
     """
+    return _fetch(name, dataset, allow_download, timeout)[0]
+
+
+def _fetch(name: str, dataset: str = "fashion-mnist", allow_download: bool | None = None,
+           timeout: float = DOWNLOAD_TIMEOUT_S) -> tuple[Path, bytes]:
+    """:func:`fetch_file`'s path and the verified (decompressed) contents."""
     entry = registry()[dataset]
     if name not in entry["files"]:
         raise KeyError(f"{name!r} is not a registered file of {dataset}: {sorted(entry['files'])}")
@@ -145,7 +161,7 @@ def fetch_file(
         path = folder / name
         looked.append(str(path))
         if path.is_file():
-            return verify_file(path, expected)
+            return path, _verified_contents(path, expected)
     if allow_download is None:
         allow_download = os.environ.get("COURSE_OFFLINE", "0") in ("", "0", "false", "no")
     reason = "downloads are switched off (COURSE_OFFLINE=1)"
@@ -153,7 +169,8 @@ def fetch_file(
         target_dir = search_dirs()[0] if os.environ.get("COURSE_DATA_DIR") else keras_cache_dir()
         url = entry["base_url"] + name
         try:
-            return verify_file(_download(url, target_dir / name, timeout), expected)
+            path = _download(url, target_dir / name, timeout)
+            return path, _verified_contents(path, expected)
         except (urllib.error.URLError, TimeoutError, OSError) as exc:
             reason = f"the download from {url} failed ({exc})"
     raise DataNotFoundError(
@@ -163,9 +180,8 @@ def fetch_file(
     )
 
 
-def _read_idx(path: Path) -> np.ndarray:
-    with gzip.open(path, "rb") as fh:
-        raw = fh.read()
+def _parse_idx(raw: bytes) -> np.ndarray:
+    """An IDX file's array (the format of the Fashion-MNIST files), from its contents."""
     ndim = raw[3]
     shape = tuple(int.from_bytes(raw[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim))
     return np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * ndim).reshape(shape)
@@ -185,7 +201,7 @@ class FashionMNIST:
 @functools.lru_cache(maxsize=1)
 def _load_cached() -> FashionMNIST:
     arrays = [
-        _read_idx(fetch_file(f"{prefix}-{kind}-idx{d}-ubyte.gz"))
+        _parse_idx(_fetch(f"{prefix}-{kind}-idx{d}-ubyte.gz")[1])
         for prefix in ("train", "t10k")
         for kind, d in (("images", 3), ("labels", 1))
     ]

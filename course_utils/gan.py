@@ -550,13 +550,14 @@ def _image_dataset(x, y, batch_size: int, seed: int):
 
 def train_dcgan(x_train_sym, steps: int, x_ref_unit, batch_size: int = BATCH_SIZE,
                 latent_dim: int = DCGAN_LATENT, width: int = 32, lr_d: float = 1e-3,
-                lr_g: float = 1e-3, record_every: int | None = None, n_snapshots: int = 8,
+                lr_g: float = 1e-3, record_every: int | None = None, n_snapshots: int | None = None,
                 n_eval: int = 500, model_class: type = GAN, seed: int | None = None,
                 callbacks=None) -> GANRun:
     """Train the DCGAN (class ``model_class``) on images in [-1, 1] for ``steps`` generator
     steps, recording sample grids for a fixed noise set, the game numbers and the judge's
     Frechet distance to ``x_ref_unit`` (test images in [0, 1]) about ``n_snapshots`` times
-    (``06``). ``seed`` defaults to the session's seed."""
+    (default: :func:`progress.snapshot_count`, 8 except in ``ci``) (``06``). ``seed`` defaults
+    to the session's seed."""
     seed = config.resolve_seed(seed)
     keras.utils.set_random_seed(seed)
     gen, disc = build_dcgan_generator(latent_dim, width), build_dcgan_discriminator(width)
@@ -569,7 +570,7 @@ def train_dcgan(x_train_sym, steps: int, x_ref_unit, batch_size: int = BATCH_SIZ
 def train_cgan(x_train_sym, y_train, steps: int, x_ref_unit, y_ref,
                batch_size: int = BATCH_SIZE,
                latent_dim: int = DCGAN_LATENT, width: int = 32, lr_d: float = 1e-3,
-               lr_g: float = 1e-3, record_every: int | None = None, n_snapshots: int = 8,
+               lr_g: float = 1e-3, record_every: int | None = None, n_snapshots: int | None = None,
                n_eval: int = 500, model_class: type = ConditionalGAN,
                seed: int | None = None, callbacks=None) -> GANRun:
     """Train the conditional GAN on ``(images in [-1, 1], labels)``; like :func:`train_dcgan`,
@@ -589,7 +590,8 @@ def _fit_image_gan(model, x, y, steps, x_ref_unit, y_ref, batch_size, lr_d, lr_g
                    record_every, n_snapshots, n_eval, seed, callbacks, settings) -> GANRun:
     steps = check_int(steps, "steps", minimum=1)
     conditional = y is not None
-    every = int(record_every or progress.snapshot_every(steps, n_snapshots))
+    every = int(record_every or progress.snapshot_every(
+        steps, n_snapshots if n_snapshots is not None else progress.snapshot_count()))
     settings = {"steps": steps, "batch_size": batch_size, "lr_d": lr_d, "lr_g": lr_g,
                 "record_every": every, "seed": seed, "model": type(model).__name__, **settings}
     model.compile(d_optimizer=_adam(lr_d), g_optimizer=_adam(lr_g))

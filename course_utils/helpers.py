@@ -47,7 +47,7 @@ def run_eagerly_for(steps: int, run_eagerly: bool | None = None) -> bool:
     """``run_eagerly`` for a ``fit`` of ``steps`` steps (the trainers of ``07_gan_variants``):
     as given, or when ``None``, eager for at most :data:`SHORT_RUN_STEPS` steps. Tracing a
     GAN's ``train_step`` into a graph takes seconds, which only pays off over many steps (a
-    3-step CycleGAN run: 3.3 s eager, 7.2 s as a graph; the ``ci`` profile's runs are 10 steps).
+    3-step CycleGAN run: 3.3 s eager, 7.2 s as a graph; the ``ci`` profile's runs are 2-8 steps).
     """
     return bool(steps <= SHORT_RUN_STEPS) if run_eagerly is None else bool(run_eagerly)
 

@@ -66,28 +66,40 @@ def image_grid(
     vmin: float | None = 0.0,
     vmax: float | None = None,
 ):
-    """Show a batch of grey images in a grid (``00_start_here``)."""
+    """Show a batch of grey images in a grid, each with an optional title (``00_start_here``).
+
+    The grid is one mosaic on one axes (white gaps between the images, each title written above
+    its image): 80 separate axes took over a second to lay out, the mosaic a tenth of that."""
     import matplotlib.pyplot as plt
 
     arr = as_images(images, image_shape=None, value_range=None, dtype=None, flat_ok=True)
     n = len(arr)
     if n == 0:
         raise ValueError("image_grid needs at least one image")
+    if titles is not None and len(titles) != n:
+        raise ValueError(f"image_grid got {n} images but {len(titles)} titles")
     ncols = max(1, min(ncols, n))
     nrows = int(np.ceil(n / ncols))
     if vmax is None:
         vmax = 255.0 if arr.max() > 1.5 else 1.0
         if arr.min() < -0.01:
             vmin = -1.0
-    fig, axes = plt.subplots(
-        nrows, ncols, figsize=(cell_size * ncols, cell_size * nrows + 0.5), squeeze=False
-    )
-    for i, ax in enumerate(axes.flat):
-        ax.axis("off")
-        if i < n:
-            ax.imshow(arr[i], cmap="gray", vmin=vmin, vmax=vmax)
-            if titles is not None:
-                ax.set_title(str(titles[i]), fontsize=9, fontweight="normal")
+    h, w = arr.shape[1:3]
+    gap = max(1, w // 10)
+    band = max(5, h // 4) if titles is not None else 0  # room above each row for its titles
+    row_h = band + h + gap
+    mosaic = np.full((nrows * row_h - gap, ncols * (w + gap) - gap), np.nan, dtype="float32")
+    for i, img in enumerate(arr):
+        r, c = divmod(i, ncols)
+        mosaic[r * row_h + band: r * row_h + band + h, c * (w + gap): c * (w + gap) + w] = img
+    fig, ax = plt.subplots(figsize=(cell_size * ncols, cell_size * nrows * row_h / h + 0.5))
+    cmap = plt.get_cmap("gray").with_extremes(bad="white")  # NaN = the gaps between images
+    ax.imshow(mosaic, cmap=cmap, vmin=vmin, vmax=vmax, interpolation="nearest")
+    ax.axis("off")
+    for i, text in enumerate(titles if titles is not None else []):
+        r, c = divmod(i, ncols)
+        ax.text(c * (w + gap) + (w - 1) / 2, r * row_h + band - 1.5, str(text), fontsize=9,
+                ha="center", va="bottom", clip_on=False)
     if title:
         fig.suptitle(title, fontweight="bold")
     fig.tight_layout()

@@ -121,10 +121,11 @@ class TimeBudget(keras.callbacks.Callback):
             self.model.stop_training = True
 
 
-def run_plan(profile, seed, steps, class_steps: int, n_snapshots, minimum: int = 10):
+def run_plan(profile, seed, steps, class_steps: int, n_snapshots, minimum: int = 2):
     """``(profile, seed, steps, n_snapshots)`` of one training run of ``07_gan_variants``, each
     filled in when ``None``: the active profile; the session's seed; ``class_steps`` scaled by
-    the profile (at least ``minimum``); 8 snapshots (a replayable history) in ``class``-sized
+    the profile (at least ``minimum``: in ``ci`` two steps, one per snapshot, prove the code
+    path; more would only add eager steps of up to a second each); 8 snapshots (a replayable history) in ``class``-sized
     runs and 2 in ``ci`` (just the code path). A given ``steps`` must be a positive int."""
     from course_utils.helpers import check_int
 
@@ -133,8 +134,15 @@ def run_plan(profile, seed, steps, class_steps: int, n_snapshots, minimum: int =
     steps = (profile.steps(class_steps, minimum=minimum) if steps is None
              else check_int(steps, "steps", 1))
     if n_snapshots is None:
-        n_snapshots = 8 if profile.epoch_scale >= 1 else 2
+        n_snapshots = snapshot_count(profile)
     return profile, seed, steps, n_snapshots
+
+
+def snapshot_count(profile=None) -> int:
+    """Snapshots a recorded training run takes by default: 8 (a replayable history) in
+    ``class``-sized runs, 2 in ``ci`` (just the code path; each costs a judge pass)."""
+    profile = profile or config.get_profile()
+    return 8 if profile.epoch_scale >= 1 else 2
 
 
 def snapshot_every(steps: int, n_snapshots: int) -> int:

@@ -425,7 +425,7 @@ def synthesize(model: StyleGAN, ws_per_layer, noise_seed: int | None = 0) -> np.
     out = []
     for i in range(0, len(ws), 500):
         part = [ws[i:i + 500], *(m[i:i + 500] for m in noise)]
-        out.append(np.asarray(model.synthesis(part, training=False)))
+        out.append(helpers.infer(model.synthesis, part))
     return helpers.from_symmetric(np.concatenate(out))[..., 0]
 
 

@@ -24,6 +24,10 @@ os.environ.setdefault("COURSE_PROFILE", "ci")
 # two xdist workers share the cores: one TensorFlow thread each (and in the notebook kernels they
 # start) measured 12 % faster than each worker's ops fighting over all cores
 os.environ.setdefault("COURSE_THREADS", "1")
+# the same for NumPy's OpenBLAS and scikit-learn's OpenMP: their idle threads spin-wait, and
+# with two workers (and their kernels) on two cores the spinning takes turns from the work
+for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(var, "1")
 
 import pytest  # noqa: E402
 

@@ -192,10 +192,9 @@ def test_train_autoencoder_follows_the_session_seed():
         assert len(history["loss"]) == 1 and "val_loss" in history
         return model.get_weights()
 
-    a, b, c = weights(1), weights(1), weights(2)
-    assert all(np.array_equal(x, y) for x, y in zip(a, b, strict=True))
+    a, c = weights(1), weights(2)
     assert not all(np.array_equal(x, y) for x, y in zip(a, c, strict=True))
-    d = weights(2, seed=1)  # an explicit seed wins over the session's
+    d = weights(2, seed=1)  # an explicit seed wins over the session's, and seed 1 repeats a
     assert all(np.array_equal(x, y) for x, y in zip(a, d, strict=True))
 
 

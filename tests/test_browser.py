@@ -176,7 +176,7 @@ def run_notebook(page, base: str, name: str, timeout_s: float = 300) -> dict:
             break
         if state and state["pending"] == 0 and state["status"] == "idle":
             break
-        time.sleep(1)
+        time.sleep(0.25)
     else:
         raise AssertionError(f"{name} did not finish in {timeout_s} s: {state}")
     return state
@@ -242,7 +242,22 @@ def _nudge_slider(page, cell_index: int, presses: int = 3) -> None:
     handle.click()
     for _ in range(presses):
         handle.press("ArrowRight")
-    time.sleep(2.0)
+
+
+def _redrawn(page, cell_index: int, before: list[str], timeout_ms: int = 20_000) -> bool:
+    """Whether cell ``cell_index`` shows other images than ``before`` within the timeout (the
+    kernel draws the new picture and sends it back)."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        page.wait_for_function(
+            """([i, before]) => { const srcs = Array.from(document.querySelectorAll(
+                   '.jp-Notebook .jp-Cell')[i].querySelectorAll('img')).map(im => im.src);
+                 return srcs.length > 0 && JSON.stringify(srcs) !== JSON.stringify(before); }""",
+            arg=[cell_index, before], timeout=timeout_ms)
+        return True
+    except PlaywrightTimeout:
+        return False
 
 
 def test_start_here_shows_its_run_and_widgets(lab, page):
@@ -328,8 +343,10 @@ def test_widgets_respond_live(lab, page):
         before = _cell_images(page, idx)
         assert before, f"cell {idx} shows no image"
         _nudge_slider(page, idx)
-        assert _cell_images(page, idx) != before, f"moving {what} did not redraw the image"
-    assert page.evaluate(NOTEBOOK_STATE_JS)["status"] == "idle"
+        assert _redrawn(page, idx, before), f"moving {what} did not redraw the image"
+    # the kernel works through the remaining key presses, then is idle again (no error)
+    page.wait_for_function(f"() => ({NOTEBOOK_STATE_JS})().status === 'idle'", timeout=30_000)
+    assert not page.evaluate(NOTEBOOK_STATE_JS)["errors"]
 
 
 def test_a_raising_cell_is_caught(lab, page):
@@ -436,8 +453,8 @@ def test_a_cdn_deck_is_dead_offline(browser, tmp_path):
     blocked = _offline(context)
     pg = context.new_page()
     try:
-        pg.goto((tmp_path / "cdn.slides.html").as_uri())
-        time.sleep(3)
+        pg.goto((tmp_path / "cdn.slides.html").as_uri())  # returns after the load event
+        pg.wait_for_load_state("networkidle", timeout=10_000)  # every request made or refused
         assert pg.evaluate("typeof window.Reveal") == "undefined"
     finally:
         context.close()

@@ -46,12 +46,20 @@ def test_time_budget_stops_training_and_refuses_nonsense():
         progress.TimeBudget(0)
 
 
+def test_snapshot_count_is_a_replayable_history_except_in_ci():
+    from course_utils import config
+
+    assert [progress.snapshot_count(config.PROFILES[p]) for p in ("class", "full", "ci")] \
+        == [8, 8, 2]
+
+
 def test_run_plan_fills_in_profile_seed_steps_and_snapshots():
     from course_utils import config
 
     ci, cls = config.PROFILES["ci"], config.PROFILES["class"]
     assert progress.run_plan(cls, 3, None, 200, None) == (cls, 3, 200, 8)
-    assert progress.run_plan(ci, 3, None, 200, None) == (ci, 3, 10, 2)  # at least `minimum`
+    assert progress.run_plan(ci, 3, None, 200, None) == (ci, 3, 4, 2)
+    assert progress.run_plan(ci, 3, None, 60, None) == (ci, 3, 2, 2)  # at least `minimum`
     assert progress.run_plan(ci, 3, None, 200, None, minimum=20)[2] == 20
     assert progress.run_plan(ci, None, 7, 200, 5)[1:] == (config.resolve_seed(), 7, 5)
     with pytest.raises(ValueError, match="steps"):

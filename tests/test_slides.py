@@ -93,10 +93,20 @@ def test_slide_tags_are_spelt_right(path):
 
 
 def test_rise_extension_is_installed():
-    result = subprocess.run([sys.executable, "-m", "jupyter", "labextension", "list"],
-                            capture_output=True, text=True, timeout=120)
-    listing = result.stdout + result.stderr
-    assert "jupyterlab-rise" in listing and "enabled" in listing, listing[-1500:]
+    """What `jupyter labextension list` reads, without its 3 s start: RISE's prebuilt extension
+    in a labextensions folder of the environment, and no page_config that disables it
+    (tests/test_browser.py starts a slideshow with it)."""
+    from jupyter_core.paths import jupyter_config_path, jupyter_path
+
+    found = [Path(d) / "labextensions" / "jupyterlab-rise" / "package.json"
+             for d in jupyter_path()]
+    assert any(f.is_file() for f in found), f"jupyterlab-rise is not installed: looked at {found}"
+    for d in jupyter_config_path():
+        page_config = Path(d) / "labconfig" / "page_config.json"
+        if page_config.is_file():
+            disabled = json.loads(page_config.read_text()).get("disabledExtensions", {})
+            assert not (disabled.get("jupyterlab-rise") if isinstance(disabled, dict)
+                        else "jupyterlab-rise" in disabled), f"{page_config} disables RISE"
 
 
 # --------------------------------------------------------------------------- the vocabulary
