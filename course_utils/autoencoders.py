@@ -29,7 +29,7 @@ import keras
 import numpy as np
 from keras import layers
 
-from course_utils import config, data, progress
+from course_utils import config, data, helpers, progress
 from course_utils.config import Profile
 from course_utils.helpers import IMAGE_SHAPE, VALIDATION_BATCH, as_images, check_int, predict
 
@@ -222,6 +222,8 @@ def fit_autoencoder(autoencoder, x_train, x_val, epochs: int, batch_size: int = 
     x_train = as_images(x_train, "x_train")
     x_val = as_images(x_val, "x_val")
     keras.utils.set_random_seed(seed)
+    if not autoencoder.optimizer.built:
+        helpers.build_optimizer(autoencoder)  # one trace of the training step, not two
     if noise_std == 0:
         fit = autoencoder.fit(x_train, x_train, validation_data=(x_val, x_val), epochs=epochs,
                               batch_size=batch_size, validation_batch_size=VALIDATION_BATCH,

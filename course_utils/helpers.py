@@ -52,6 +52,18 @@ def run_eagerly_for(steps: int, run_eagerly: bool | None = None) -> bool:
     return bool(steps <= SHORT_RUN_STEPS) if run_eagerly is None else bool(run_eagerly)
 
 
+def build_optimizer(model) -> None:
+    """Create the compiled optimizer's slots for all of ``model``'s trainable weights now, right
+    after ``compile`` (``04_autoencoders``). Created inside the first traced training step
+    instead, they make TensorFlow trace that step twice, which doubles the start-up of every
+    ``fit`` (a small autoencoder's one-epoch fit: 0.53 s -> 0.26 s). The GAN classes do the
+    same for their two optimizers (``build_optimizers``)."""
+    weights = model.trainable_variables
+    if not weights:
+        raise ValueError(f"{model.name} has no weights yet: build it before its optimizer")
+    model.optimizer.build(weights)
+
+
 def check_int(value, name: str, minimum: int | None = None) -> int:
     """``value`` as an ``int``; ``TypeError`` for non-integers (bools included) and
     ``ValueError`` below ``minimum``."""

@@ -27,7 +27,14 @@ from keras import layers
 
 from course_utils import checkpoints, data, metrics
 from course_utils.config import DATA_DIR, REPO_ROOT, Profile
-from course_utils.helpers import as_images, check_seed, infer, write_json_atomic, write_text_atomic
+from course_utils.helpers import (
+    as_images,
+    build_optimizer,
+    check_seed,
+    infer,
+    write_json_atomic,
+    write_text_atomic,
+)
 
 JUDGE_NAME = "judge"
 FEATURE_LAYER = "features"
@@ -89,6 +96,7 @@ def train_judge(epochs: int = EPOCHS, seed: int = SEED, n_train: int | None = No
     schedule = keras.optimizers.schedules.CosineDecay(LEARNING_RATE, decay_steps=steps)
     model.compile(optimizer=keras.optimizers.Adam(schedule),
                   loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    build_optimizer(model)  # one trace of the training step, not two
     fit = model.fit(x, y, epochs=epochs, batch_size=batch_size, shuffle=True, verbose=0,
                     callbacks=callbacks)
     clean = build_judge()

@@ -21,7 +21,7 @@ import numpy as np
 import tensorflow as tf
 from keras import ops
 
-from course_utils import config, data, metrics, progress
+from course_utils import config, data, helpers, metrics, progress
 from course_utils.config import Profile
 from course_utils.helpers import IMAGE_SHAPE, VALIDATION_BATCH, as_images, check_int
 
@@ -263,6 +263,7 @@ def build_vae(latent_dim: int = 2, beta: float = 1.0, hidden=DEFAULT_HIDDEN,
                         beta=beta, seed=seed, name="vae")
     model.build(None)  # the encoder and decoder are built already
     model.compile(optimizer=keras.optimizers.Adam(learning_rate))
+    helpers.build_optimizer(model)  # one trace of the training step, not two
     return model
 
 

@@ -247,6 +247,7 @@ def train_shape_classifier(n: int = 2400, epochs: int = 3, seed: int = CLASSIFIE
     keras.utils.set_random_seed(seed)
     model = build_shape_classifier(seed)
     model.compile(keras.optimizers.Adam(3e-3), "sparse_categorical_crossentropy")
+    helpers.build_optimizer(model)  # one trace of the training step, not two
     model.fit(x[..., None].astype("float32"), y, batch_size=64, epochs=epochs, verbose=0)
     probs = model.predict(x_test[..., None].astype("float32"), verbose=0)
     return model, float(np.mean(np.argmax(probs, axis=1) == y_test))
@@ -538,6 +539,7 @@ def train_voxels(profile=None, seed: int | None = None, *, steps: int | None = N
     keras.utils.set_random_seed(seed)
     model = VoxelVAE(latent_dim, width, encoder_width, beta=beta, seed=seed)
     model.compile(optimizer=keras.optimizers.Adam(learning_rate), run_eagerly=run_eagerly)
+    helpers.build_optimizer(model)  # one trace of the training step, not two
     ds = (tf.data.Dataset.from_tensor_slices((x[..., None].astype("float32"), y))
           .shuffle(len(x), seed=seed).repeat().batch(batch_size, drop_remainder=True)
           .prefetch(2))

@@ -159,3 +159,31 @@ def test_predict_runs_in_chunks_and_matches_one_call():
     np.testing.assert_allclose(helpers.predict(model, x, batch_size=3),
                                model(x, training=False), rtol=1e-6)
     assert helpers.predict(model, x[:0]).shape == (0, 2)
+
+
+def test_build_optimizer_makes_fit_trace_its_step_once():
+    import keras
+
+    traces = []
+
+    class Counting(keras.Sequential):
+        def train_step(self, data):
+            traces.append(1)  # runs once per trace (Python side effect in a tf.function)
+            return super().train_step(data)
+
+    def fit(prebuild: bool) -> int:
+        traces.clear()
+        model = Counting([keras.Input((4,)), keras.layers.Dense(2), keras.layers.Dense(4)])
+        model.compile(keras.optimizers.Adam(1e-3), "mse")
+        if prebuild:
+            helpers.build_optimizer(model)
+        x = np.ones((64, 4), "float32")
+        model.fit(x, x, batch_size=16, epochs=1, verbose=0)
+        return len(traces)
+
+    assert fit(prebuild=False) == 2  # the optimizer's slots are created inside the first trace
+    assert fit(prebuild=True) == 1
+    empty = keras.Sequential([keras.layers.Dense(2)])  # no input shape: no weights yet
+    empty.compile(keras.optimizers.Adam(1e-3), "mse")
+    with pytest.raises(ValueError, match="no weights yet"):
+        helpers.build_optimizer(empty)
