@@ -35,6 +35,8 @@ from tests import executed  # noqa: E402
 
 READER_GUESS_S = 60.0  # an output-reading module without a record: schedule it early
 COSTS = executed.EXECUTED_DIR / "costs.json"  # seconds per notebook and per test, last runs
+# the same per module and notebook from a full run, committed: a fresh clone's schedule
+BASELINE = os.path.join(os.path.dirname(__file__), "cost_baseline.json")
 SLOW_S = float(os.environ.get("COURSE_SLOW_S", "1.0"))  # slower than this in the last run: slow
 MARKERS = [
     "notebook(stem): executes one course notebook (or reads its one execution of the run)",
@@ -159,18 +161,31 @@ def _costs() -> dict:
     return costs if isinstance(costs.get("tests"), dict) else {}
 
 
+def _baseline() -> dict:
+    try:
+        with open(BASELINE, encoding="utf-8") as fh:
+            base = json.load(fh)
+    except (OSError, ValueError):
+        return {}
+    return base if isinstance(base.get("modules"), dict) else {}
+
+
 def _order(items) -> None:
     """Notebooks first, heaviest first (the last run's seconds, else the higher number); then
-    the other test modules, heaviest first as recorded. A module that reads executed outputs
-    (site, browser, decks, answer key) waits for the copies it reads; with no record (a fresh
-    clone) it counts as :data:`READER_GUESS_S`, so the browser module (about a minute) starts
-    as soon as a worker is free of notebooks instead of running alone at the end (measured:
-    the other worker idled for its last 28 s)."""
-    costs = _costs()
-    by_notebook = costs.get("notebooks", {})
-    by_module: dict[str, float] = {}
+    the other test modules, heaviest first as recorded. Where this machine has no record (a
+    fresh clone), ``tests/cost_baseline.json`` (a full run's seconds, committed; refreshed by
+    ``tools/cost_baseline.py``) gives the order: without it the checkpoint checks (40 s) ran
+    after the quick modules and one worker finished alone. A module that reads executed outputs
+    (site, browser, decks, answer key) waits for the copies it reads; with no figure at all it
+    counts as :data:`READER_GUESS_S`, so the browser module (about a minute) starts as soon as a
+    worker is free of notebooks instead of running alone at the end (measured: the other worker
+    idled for its last 28 s)."""
+    costs, base = _costs(), _baseline()
+    by_notebook = {**base.get("notebooks", {}), **costs.get("notebooks", {})}
+    recorded: dict[str, float] = {}
     for nodeid, sec in costs.get("tests", {}).items():
-        by_module[nodeid.split("::")[0]] = by_module.get(nodeid.split("::")[0], 0.0) + sec
+        recorded[nodeid.split("::")[0]] = recorded.get(nodeid.split("::")[0], 0.0) + sec
+    by_module = {**base.get("modules", {}), **recorded}
 
     readers = {i.nodeid.split("::")[0] for i in items  # modules that read executed outputs
             if i.get_closest_marker("all_notebooks") or i.get_closest_marker("outputs")}

@@ -61,3 +61,30 @@ def test_each_notebooks_tests_are_one_scheduling_unit():
         assert conftest.notebook_scope(nodeid) == f"notebook-{stem}"
     assert conftest.notebook_scope(f"tests/test_slides.py::test_x[{stem}.ipynb]") is None
     assert conftest.notebook_scope("tests/test_notebooks.py::test_x[99_not_a_notebook]") is None
+
+
+def test_the_committed_cost_baseline_names_real_modules_and_notebooks():
+    from tests import conftest
+
+    base = conftest._baseline()
+    assert base["modules"] and base["notebooks"], "tests/cost_baseline.json is empty"
+    gone = [m for m in base["modules"] if not (executed.REPO_ROOT / m).is_file()]
+    assert not gone, f"{gone} no longer exist: run python tools/cost_baseline.py after make test"
+    assert set(base["notebooks"]) == {p.stem for p in executed.course_notebooks()}
+
+
+def test_without_a_record_the_baseline_orders_the_heavy_modules_first(monkeypatch, tmp_path):
+    from tests import conftest
+
+    class Item:  # what _order reads of a collected test
+        def __init__(self, nodeid):
+            self.nodeid = nodeid
+
+        def get_closest_marker(self, name):
+            return None
+
+    monkeypatch.setattr(conftest, "COSTS", tmp_path / "no-record.json")
+    items = [Item("tests/test_traffic.py::test_a"), Item("tests/test_pretrained.py::test_b")]
+    conftest._order(items)
+    assert [i.nodeid for i in items] == ["tests/test_pretrained.py::test_b",
+                                         "tests/test_traffic.py::test_a"]
