@@ -356,8 +356,9 @@ def translate(model: CycleGAN, images_unit, direction: str = "a_to_b") -> np.nda
         raise ValueError(f"direction must be one of {DIRECTIONS}, got {direction!r}")
     x = helpers.as_images(images_unit, "images_unit")
     net = model.g_ab if direction == "a_to_b" else model.g_ba
-    # compiled once per generator (helpers.infer): half the time of eager calls on 1,000 images
-    out = [helpers.infer(net, x[i:i + 500, ..., None] * 2.0 - 1.0)
+    # eager: compiling (helpers.infer) halves the time on 1,000 images but traces each
+    # generator first, which cost notebook 07 a second in `live` (three models on 228 images)
+    out = [np.asarray(net(x[i:i + 500, ..., None] * 2.0 - 1.0, training=False))
            for i in range(0, len(x), 500)]
     return helpers.from_symmetric(np.concatenate(out))[..., 0]
 
