@@ -97,11 +97,6 @@ def _read_contents(path: Path) -> bytes:
         ) from exc
 
 
-def _content_sha256(path: Path) -> str:
-    """sha256 of a file's decompressed contents (gzip) or raw bytes."""
-    return hashlib.sha256(_read_contents(path)).hexdigest()
-
-
 def _verified_contents(path: Path, expected_sha256: str) -> bytes:
     """``path``'s (decompressed) contents, after checking that they hash to ``expected_sha256``
     (decompressed once: hashing and parsing share the bytes)."""

@@ -125,8 +125,8 @@ def run_plan(profile, seed, steps, class_steps: int, n_snapshots, minimum: int =
     """``(profile, seed, steps, n_snapshots)`` of one training run of ``07_gan_variants``, each
     filled in when ``None``: the active profile; the session's seed; ``class_steps`` scaled by
     the profile (at least ``minimum``: in ``ci`` two steps, one per snapshot, prove the code
-    path; more would only add eager steps of up to a second each); 8 snapshots (a replayable history) in ``class``-sized
-    runs and 2 in ``ci`` (just the code path). A given ``steps`` must be a positive int."""
+    path; more would only add eager steps of up to a second each); the snapshots of
+    :func:`snapshot_count`. A given ``steps`` must be a positive int."""
     from course_utils.helpers import check_int
 
     profile = profile or config.get_profile()
