@@ -16,7 +16,6 @@ import time
 
 import keras
 import numpy as np
-import tensorflow as tf
 
 from course_utils import config, data, gan, helpers, judge, progress
 
@@ -277,9 +276,7 @@ def train_aging(profile=None, seed: int | None = None, *, steps: int | None = No
                   g_optimizer=keras.optimizers.Adam(learning_rate, beta_1=0.5),
                   run_eagerly=helpers.run_eagerly_for(steps, run_eagerly))
     model.build_optimizers()
-    ds = (tf.data.Dataset.from_tensor_slices((x[..., None] * 2.0 - 1.0, bins))
-          .shuffle(len(x), seed=seed).repeat().batch(batch_size, drop_remainder=True)
-          .prefetch(2))
+    ds = data.shuffled_stream((x[..., None] * 2.0 - 1.0, bins), batch_size, seed)
     recorder = _Recorder(progress.snapshot_every(steps, n_snapshots), n_bins)
     t0 = time.perf_counter()
     model.fit(ds, epochs=1, steps_per_epoch=steps, callbacks=[recorder, *(callbacks or [])],

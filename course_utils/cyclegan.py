@@ -324,11 +324,9 @@ def domain_images(x, y) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _unpaired_dataset(a, b, batch_size: int, seed: int) -> tf.data.Dataset:
-    def stream(x, s):
-        return (tf.data.Dataset.from_tensor_slices(x.astype("float32"))
-                .shuffle(len(x), seed=s).repeat().batch(batch_size, drop_remainder=True))
-
-    return tf.data.Dataset.zip((stream(a, seed), stream(b, seed + 1))).prefetch(2)
+    streams = (data.shuffled_stream(a.astype("float32"), batch_size, seed, prefetch=0),
+               data.shuffled_stream(b.astype("float32"), batch_size, seed + 1, prefetch=0))
+    return data.untuned(tf.data.Dataset.zip(streams).prefetch(2))
 
 
 def _eval_domains() -> tuple[np.ndarray, np.ndarray]:

@@ -265,21 +265,50 @@ def course_data(scale: str = "unit", seed: int = 0, profile=None):
     return conv(x_tr), y_tr, conv(x_te), y_te
 
 
+def untuned(ds):
+    """``ds`` with tf.data's autotuning turned off (every pipeline in ``course_utils`` ends
+    here; introduced in ``04_autoencoders``).
+
+    Under op determinism (which :func:`course_utils.setup` turns on), the autotuning thread
+    made the end of ``fit`` wait, idle, for a time that grows with the run: measured in a
+    Jupyter kernel, 14 s after the 750 steps of ``07``'s conditional GAN (28 s of training).
+    The course's pipelines slice arrays already in memory, shuffle and batch them: there is
+    nothing to tune, and the batches come out in the same order either way."""
+    import tensorflow as tf
+
+    options = tf.data.Options()
+    options.autotune.enabled = False
+    return ds.with_options(options)
+
+
+def shuffled_stream(items, batch_size: int, seed: int, prefetch: int = 2):
+    """An endless, deterministically shuffled stream of ``batch_size`` batches of ``items``
+    (an array, or a tuple of arrays with one row per example), as the GAN trainers of ``06``
+    and ``07`` consume it: the whole set in the shuffle buffer, full batches only, ``prefetch``
+    batches made ahead, no autotuning (:func:`untuned`)."""
+    import tensorflow as tf
+
+    first = items[0] if isinstance(items, tuple) else items
+    ds = (tf.data.Dataset.from_tensor_slices(items).shuffle(len(first), seed=seed).repeat()
+          .batch(batch_size, drop_remainder=True))
+    return untuned(ds.prefetch(prefetch) if prefetch else ds)
+
+
 def make_dataset(
     x, y=None, batch_size: int = 256, shuffle: bool = True, seed: int = 0, add_channel: bool = False
 ):
     """A batched ``tf.data.Dataset`` over ``x`` (and ``y``), shuffled deterministically."""
-    import tensorflow as tf
-
     x = np.asarray(x, dtype="float32")
     if add_channel and x.ndim == 3:
         x = x[..., None]
     if y is not None and len(y) != len(x):
         raise ValueError(f"x has {len(x)} examples but y has {len(y)}")
+    import tensorflow as tf
+
     ds = tf.data.Dataset.from_tensor_slices(x if y is None else (x, np.asarray(y)))
     if shuffle:
         ds = ds.shuffle(min(len(x), 10_000), seed=seed, reshuffle_each_iteration=True)
-    return ds.batch(batch_size).prefetch(tf.data.AUTOTUNE)
+    return untuned(ds.batch(batch_size).prefetch(2))
 
 
 ANOMALY_CLASS = 8  # "Bag": the class held out as the anomaly in notebooks 02, 04 and 05

@@ -521,8 +521,7 @@ def train_toy_gan(steps: int = 2000, lr_d: float = 1e-3, lr_g: float = 1e-3,
     model.build_optimizers()
     train_pts, _ = data.ring_of_gaussians(50_000, n_modes=n_modes, std=std, seed=seed)
     real_eval, _ = data.ring_of_gaussians(5_000, n_modes=n_modes, std=std, seed=seed + 10_000)
-    ds = (tf.data.Dataset.from_tensor_slices(train_pts).shuffle(50_000, seed=seed)
-          .repeat().batch(batch_size, drop_remainder=True))
+    ds = data.shuffled_stream(train_pts, batch_size, seed, prefetch=0)
     recorder = ToyGANRecorder(real_eval, every=record_every, seed=seed)
     if callbacks is None:
         callbacks = [progress.TrainingProgress(f"toy {model_class.__name__}", metric="g_loss")]
@@ -544,8 +543,7 @@ def _image_dataset(x, y, batch_size: int, seed: int):
     if x.min() < -1 - 1e-6 or x.max() > 1 + 1e-6 or x.min() >= 0:
         raise ValueError("GAN images must be scaled to [-1, 1] (use data.to_symmetric)")
     items = x if y is None else (x, np.asarray(y, dtype="int32"))
-    return (tf.data.Dataset.from_tensor_slices(items).shuffle(len(x), seed=seed).repeat()
-            .batch(batch_size, drop_remainder=True).prefetch(2))
+    return data.shuffled_stream(items, batch_size, seed)
 
 
 def train_dcgan(x_train_sym, steps: int, x_ref_unit, batch_size: int = BATCH_SIZE,

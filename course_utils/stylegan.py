@@ -613,9 +613,7 @@ def train_stylegan(profile=None, seed: int | None = None, *, steps: int | None =
     model.compile(g_optimizer=keras.optimizers.Adam(learning_rate, beta_1=0.5),
                   d_optimizer=keras.optimizers.Adam(learning_rate, beta_1=0.5),
                   run_eagerly=helpers.run_eagerly_for(steps, run_eagerly))
-    ds = (tf.data.Dataset.from_tensor_slices(x.reshape(-1, 28, 28, 1))
-          .shuffle(len(x), seed=seed).repeat().batch(batch_size, drop_remainder=True)
-          .prefetch(2))
+    ds = data.shuffled_stream(x.reshape(-1, 28, 28, 1), batch_size, seed)
     recorder = _Recorder(progress.snapshot_every(steps, n_snapshots), seed)
     model.fit(ds, epochs=1, steps_per_epoch=steps, callbacks=[recorder, *(callbacks or [])],
               verbose=0, shuffle=False)

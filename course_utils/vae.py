@@ -274,9 +274,9 @@ def binarized_batches(x, batch_size: int, seed: int):
     images = tf.data.Dataset.from_tensor_slices(as_images(x, "x"))
     images = images.shuffle(len(x), seed=seed, reshuffle_each_iteration=True).batch(batch_size)
     seeds = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True).batch(2)
-    return tf.data.Dataset.zip((images, seeds)).map(
+    return data.untuned(tf.data.Dataset.zip((images, seeds)).map(
         lambda grey, pair: tf.cast(tf.random.stateless_uniform(tf.shape(grey), pair) < grey,
-                                   tf.float32)).prefetch(2)
+                                   tf.float32)).prefetch(2))
 
 
 def train_vae(x_train, latent_dim: int = 2, beta: float = 1.0, epochs: int = EPOCHS_CLASS,

@@ -29,7 +29,7 @@ import tensorflow as tf
 from keras import layers, ops
 from scipy import ndimage
 
-from course_utils import checkpoints, helpers, progress
+from course_utils import checkpoints, data, helpers, progress
 
 SIZE = 16
 JITTER = 2.0  # a shape's centre lies within this many cells of the grid's middle
@@ -540,9 +540,7 @@ def train_voxels(profile=None, seed: int | None = None, *, steps: int | None = N
     model = VoxelVAE(latent_dim, width, encoder_width, beta=beta, seed=seed)
     model.compile(optimizer=keras.optimizers.Adam(learning_rate), run_eagerly=run_eagerly)
     helpers.build_optimizer(model)  # one trace of the training step, not two
-    ds = (tf.data.Dataset.from_tensor_slices((x[..., None].astype("float32"), y))
-          .shuffle(len(x), seed=seed).repeat().batch(batch_size, drop_remainder=True)
-          .prefetch(2))
+    ds = data.shuffled_stream((x[..., None].astype("float32"), y), batch_size, seed)
     recorder = _Recorder(progress.snapshot_every(steps, n_snapshots))
     t0 = time.perf_counter()
     model.fit(ds, epochs=1, steps_per_epoch=steps, callbacks=[recorder, *(callbacks or [])],

@@ -127,6 +127,45 @@ def test_make_dataset_batches():
     assert [b.shape[0] for b in batches] == [4, 4, 2] and batches[0].shape[1:] == (28, 28, 1)
 
 
+def test_shuffled_stream_keeps_the_order_and_turns_autotuning_off():
+    import tensorflow as tf
+
+    x = np.arange(50, dtype="float32").reshape(25, 2)
+    y = np.arange(25, dtype="int32")
+    stream = data.shuffled_stream((x, y), batch_size=4, seed=3)
+    by_hand = (tf.data.Dataset.from_tensor_slices((x, y)).shuffle(25, seed=3).repeat()
+               .batch(4, drop_remainder=True))
+    for (sx, sy), (hx, hy) in zip(stream.take(12), by_hand.take(12), strict=True):
+        np.testing.assert_array_equal(sx.numpy(), hx.numpy())
+        np.testing.assert_array_equal(sy.numpy(), hy.numpy())
+        np.testing.assert_array_equal(sx.numpy()[:, 0] / 2, sy.numpy())  # rows stay paired
+    assert stream.options().autotune.enabled is False
+    assert by_hand.options().autotune.enabled is not False
+    assert data.make_dataset(x).options().autotune.enabled is False
+
+
+def test_every_training_pipeline_is_untuned():
+    """Autotuning held the end of each ``fit`` for seconds (see ``data.untuned``); every
+    module that builds a tf.data pipeline must end it there."""
+    from pathlib import Path
+
+    from course_utils import cyclegan, gan, vae
+
+    grey = np.random.default_rng(0).uniform(0, 1, (20, 28, 28)).astype("float32")
+    images = (grey * 2 - 1)[..., None]
+    pipelines = {"gan": gan._image_dataset(images, None, 4, seed=0),
+                 "cgan": gan._image_dataset(images, np.zeros(20, "int32"), 4, seed=0),
+                 "cyclegan": cyclegan._unpaired_dataset(images, images, 4, seed=0),
+                 "vae": vae.binarized_batches(grey, 4, seed=0)}
+    assert {k: ds.options().autotune.enabled for k, ds in pipelines.items()} == dict.fromkeys(
+        pipelines, False)
+    package = Path(data.__file__).parent
+    for module in sorted(package.glob("*.py")):
+        text = module.read_text()
+        if "tf.data.Dataset" in text and module.name != "data.py":
+            assert "untuned(" in text or "shuffled_stream(" in text, module.name
+
+
 def test_toy_distributions():
     pts, modes = data.ring_of_gaussians(800, n_modes=8, seed=0)
     assert pts.shape == (800, 2) and set(np.unique(modes)) == set(range(8))
