@@ -267,7 +267,7 @@ def course_data(scale: str = "unit", seed: int = 0, profile=None):
 
 def untuned(ds):
     """``ds`` with tf.data's autotuning turned off (every pipeline in ``course_utils`` ends
-    here; introduced in ``04_autoencoders``).
+    here, from ``05_variational_autoencoders``'s VAE batches on).
 
     Under op determinism (which :func:`course_utils.setup` turns on), the autotuning thread
     made the end of ``fit`` wait, idle, for a time that grows with the run: measured in a
@@ -292,23 +292,6 @@ def shuffled_stream(items, batch_size: int, seed: int, prefetch: int = 2):
     ds = (tf.data.Dataset.from_tensor_slices(items).shuffle(len(first), seed=seed).repeat()
           .batch(batch_size, drop_remainder=True))
     return untuned(ds.prefetch(prefetch) if prefetch else ds)
-
-
-def make_dataset(
-    x, y=None, batch_size: int = 256, shuffle: bool = True, seed: int = 0, add_channel: bool = False
-):
-    """A batched ``tf.data.Dataset`` over ``x`` (and ``y``), shuffled deterministically."""
-    x = np.asarray(x, dtype="float32")
-    if add_channel and x.ndim == 3:
-        x = x[..., None]
-    if y is not None and len(y) != len(x):
-        raise ValueError(f"x has {len(x)} examples but y has {len(y)}")
-    import tensorflow as tf
-
-    ds = tf.data.Dataset.from_tensor_slices(x if y is None else (x, np.asarray(y)))
-    if shuffle:
-        ds = ds.shuffle(min(len(x), 10_000), seed=seed, reshuffle_each_iteration=True)
-    return untuned(ds.batch(batch_size).prefetch(2))
 
 
 ANOMALY_CLASS = 8  # "Bag": the class held out as the anomaly in notebooks 02, 04 and 05

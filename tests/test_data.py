@@ -121,12 +121,6 @@ def test_course_data_follows_profile():
         data.course_data(scale="bogus", profile=PROFILES["ci"])
 
 
-def test_make_dataset_batches():
-    x = np.zeros((10, 28, 28), dtype="float32")
-    batches = list(data.make_dataset(x, batch_size=4, add_channel=True))
-    assert [b.shape[0] for b in batches] == [4, 4, 2] and batches[0].shape[1:] == (28, 28, 1)
-
-
 def test_shuffled_stream_keeps_the_order_and_turns_autotuning_off():
     import tensorflow as tf
 
@@ -141,7 +135,6 @@ def test_shuffled_stream_keeps_the_order_and_turns_autotuning_off():
         np.testing.assert_array_equal(sx.numpy()[:, 0] / 2, sy.numpy())  # rows stay paired
     assert stream.options().autotune.enabled is False
     assert by_hand.options().autotune.enabled is not False
-    assert data.make_dataset(x).options().autotune.enabled is False
 
 
 def test_every_training_pipeline_is_untuned():
