@@ -5,6 +5,8 @@ seed defaults to the session's seed."""
 import ast
 import importlib
 import inspect
+import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -158,3 +160,23 @@ def test_every_trainer_takes_the_session_seed_by_default(module):
         seed = inspect.signature(fn).parameters.get("seed")
         assert seed is not None, f"{module}.{name} takes no seed"
         assert seed.default is None, f"{module}.{name}: seed must default to None (the session's)"
+
+
+# Fits and draws of notebooks 01-03 (NumPy and scikit-learn, no trainer to default for them);
+# the toy data sets they study stay fixed on purpose.
+SEEDED_CALLS = re.compile(r"\b(fit_mixture|em_history|KMeans|stratified_subset|"
+                          r"fit_supervised_detector|continuations|pick_known_outliers|PCA|"
+                          r"default_rng|sample)\(.*\b(seed|random_state)=\d")
+
+
+@pytest.mark.parametrize("stem", ["01_supervised_vs_unsupervised", "02_generative_modeling",
+                                  "03_latent_variable_models"])
+def test_the_classical_notebooks_draw_from_the_session_seed(stem):
+    """COURSE_SEED must change what 01-03 fit and draw, as it does for the trainers of 04-07:
+    their setup cell names the session's seed SEED, and no fit or draw uses a fixed one."""
+    nb = json.loads((REPO_ROOT / "notebooks" / f"{stem}.ipynb").read_text(encoding="utf-8"))
+    code = ["".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code"]
+    assert any("SEED = course_utils.config.resolve_seed()" in c for c in code), stem
+    fixed = [line.strip() for c in code for line in c.splitlines() if SEEDED_CALLS.search(line)]
+    assert not fixed, f"{stem}: fits or draws with a fixed seed: {fixed}"
+    assert SEEDED_CALLS.search("km = KMeans(n_clusters=10, random_state=0).fit(x)")  # can fail
