@@ -182,10 +182,8 @@ def _order(items) -> None:
     idled for its last 28 s)."""
     costs, base = _costs(), _baseline()
     by_notebook = {**base.get("notebooks", {}), **costs.get("notebooks", {})}
-    recorded: dict[str, float] = {}
-    for nodeid, sec in costs.get("tests", {}).items():
-        recorded[nodeid.split("::")[0]] = recorded.get(nodeid.split("::")[0], 0.0) + sec
-    by_module = {**base.get("modules", {}), **recorded}
+    by_module = {**base.get("modules", {}),
+                 **executed.seconds_per_module(costs.get("tests", {}))}
 
     readers = {i.nodeid.split("::")[0] for i in items  # modules that read executed outputs
             if i.get_closest_marker("all_notebooks") or i.get_closest_marker("outputs")}

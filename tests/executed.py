@@ -110,6 +110,17 @@ def output_checked(cell) -> bool:
     return bool(marked) and not ignored
 
 
+def seconds_per_module(test_seconds: dict) -> dict[str, float]:
+    """Seconds per test module from seconds per test node id (the ``tests`` part of
+    ``build/executed/costs.json``): what the scheduler in ``conftest.py`` and
+    ``tools/cost_baseline.py`` both read."""
+    modules: dict[str, float] = {}
+    for nodeid, seconds in test_seconds.items():
+        module = nodeid.split("::")[0]
+        modules[module] = modules.get(module, 0.0) + float(seconds)
+    return modules
+
+
 def sha256_text(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 

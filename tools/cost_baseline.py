@@ -15,16 +15,16 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from tests.executed import seconds_per_module  # noqa: E402  (stdlib only: no test harness)
+
 RECORD = ROOT / "build" / "executed" / "costs.json"
 BASELINE = ROOT / "tests" / "cost_baseline.json"
 
 
 def baseline(record: dict) -> dict:
     """Seconds per test module and per notebook, rounded, from a costs.json record."""
-    modules: dict[str, float] = {}
-    for nodeid, seconds in record.get("tests", {}).items():
-        module = nodeid.split("::")[0]
-        modules[module] = modules.get(module, 0.0) + float(seconds)
+    modules = seconds_per_module(record.get("tests", {}))
     return {"about": "seconds per test module and notebook in a full run; written by "
                      "tools/cost_baseline.py, read by tests/conftest.py when this machine "
                      "has no record of its own",
